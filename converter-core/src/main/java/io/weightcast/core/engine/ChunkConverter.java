@@ -1,0 +1,44 @@
+package io.weightcast.core.engine;
+
+import io.weightcast.core.codec.Codec;
+import io.weightcast.core.codec.Codecs;
+import io.weightcast.core.plan.TensorJob;
+import io.weightcast.formats.tensor.DType;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Converts one chunk of one tensor: decodes the source bytes to f32 and encodes them in the target type, or,
+ * when both types are equal, hands back a zero-copy slice of the mapped source.
+ */
+final class ChunkConverter {
+    /** Reused f32 scratch per worker thread: the engine's only per-thread heap besides the encoded output. */
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+
+    private ChunkConverter() {
+    }
+
+    static MemorySegment convert(TensorJob job, ChunkRange range) {
+        DType from = job.source().dtype();
+        DType to = job.target().dtype();
+        long srcOffset = from.byteSize(range.firstElement());
+        if (job.isCopy()) {
+            return job.source().data().asSlice(srcOffset, from.byteSize(range.count()));
+        }
+        Codec decoder = Codecs.forType(from);
+        Codec encoder = Codecs.forType(to);
+        float[] values = scratch(range.count());
+        decoder.decode(job.source().data(), srcOffset, range.count(), values, 0);
+        MemorySegment out = MemorySegment.ofArray(new byte[Math.toIntExact(to.byteSize(range.count()))]);
+        encoder.encode(values, 0, range.count(), out, 0);
+        return out;
+    }
+
+    private static float[] scratch(int count) {
+        float[] buf = SCRATCH.get();
+        if (buf.length < count) {
+            buf = new float[count];
+            SCRATCH.set(buf);
+        }
+        return buf;
+    }
+}

@@ -1,0 +1,125 @@
+package io.weightcast.core.engine;
+
+import io.weightcast.core.plan.ConversionPlan;
+import io.weightcast.core.plan.TensorJob;
+import io.weightcast.formats.tensor.TensorSink;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Streams a {@link ConversionPlan} into a {@link TensorSink}: every tensor is cut into chunks on block
+ * boundaries, worker threads convert chunks in parallel, and this thread hands finished chunks to the sink in
+ * plan order. The queue of submitted chunks is bounded in bytes, so memory in flight does not grow with the
+ * model: a checkpoint larger than RAM converts, paging its mapped input in and out as it goes.
+ */
+public final class ConversionEngine {
+    private final EngineOptions options;
+
+    public ConversionEngine(EngineOptions options) {
+        this.options = options;
+    }
+
+    /** Runs the plan. The sink is neither committed nor closed here: the caller decides. */
+    public void run(ConversionPlan plan, TensorSink sink, ProgressListener progress) throws IOException {
+        ExecutorService workers = Executors.newFixedThreadPool(options.threads(), workerThreads());
+        try {
+            new Run(plan, sink, progress, workers).execute();
+        } finally {
+            workers.shutdownNow();
+        }
+    }
+
+    private static ThreadFactory workerThreads() {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, "weightcast-worker-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** One execution: the ordered window of chunks in flight and the bytes they hold. */
+    private final class Run {
+        private record Pending(TensorJob job, long sourceBytes, long outputBytes, Future<MemorySegment> result) {
+        }
+
+        private final ConversionPlan plan;
+        private final TensorSink sink;
+        private final ProgressListener progress;
+        private final ExecutorService workers;
+        private final ArrayDeque<Pending> window = new ArrayDeque<>();
+        private final long totalSourceBytes;
+        private long bytesInFlight;
+        private long sourceBytesDone;
+
+        Run(ConversionPlan plan, TensorSink sink, ProgressListener progress, ExecutorService workers) {
+            this.plan = plan;
+            this.sink = sink;
+            this.progress = progress;
+            this.workers = workers;
+            this.totalSourceBytes = plan.sourceBytes();
+        }
+
+        void execute() throws IOException {
+            for (TensorJob job : plan.jobs()) {
+                int granule = ChunkRange.leastCommonMultiple(job.source().dtype().blockSize(),
+                        job.target().dtype().blockSize());
+                for (ChunkRange range : ChunkRange.split(job.source().elementCount(), granule,
+                        options.chunkElements())) {
+                    submit(job, range);
+                }
+            }
+            while (!window.isEmpty()) {
+                writeOldest();
+            }
+        }
+
+        private void submit(TensorJob job, ChunkRange range) throws IOException {
+            long outputBytes = job.target().dtype().byteSize(range.count());
+            // Keep at least one chunk per worker busy, but never let waiting output exceed the bound.
+            while (!window.isEmpty() && (bytesInFlight + outputBytes > options.maxBytesInFlight()
+                    || window.size() >= 4 * options.threads())) {
+                writeOldest();
+            }
+            long sourceBytes = job.source().dtype().byteSize(range.count());
+            window.addLast(new Pending(job, sourceBytes, outputBytes,
+                    workers.submit(() -> ChunkConverter.convert(job, range))));
+            bytesInFlight += outputBytes;
+        }
+
+        private void writeOldest() throws IOException {
+            Pending p = window.removeFirst();
+            MemorySegment bytes = await(p);
+            sink.write(bytes);
+            bytesInFlight -= p.outputBytes();
+            sourceBytesDone += p.sourceBytes();
+            progress.progress(p.job().target().name(), sourceBytesDone, totalSourceBytes);
+        }
+
+        private MemorySegment await(Pending p) throws IOException {
+            try {
+                return p.result().get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while converting tensor '" + p.job().source().name() + "'", e);
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof UncheckedIOException u) {
+                    throw u.getCause();
+                }
+                if (cause instanceof RuntimeException r) {
+                    throw new TensorConversionException(p.job(), r);
+                }
+                throw new IOException("tensor '" + p.job().source().name() + "': " + cause, cause);
+            }
+        }
+    }
+}
