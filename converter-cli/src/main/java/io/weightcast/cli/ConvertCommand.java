@@ -1,0 +1,142 @@
+package io.weightcast.cli;
+
+import io.weightcast.core.job.ConvertRequest;
+import io.weightcast.core.job.ConvertResult;
+import io.weightcast.core.job.ConvertService;
+import io.weightcast.core.job.VerifyService;
+import io.weightcast.core.plan.ConversionPlan;
+import io.weightcast.core.plan.TargetFormat;
+import io.weightcast.core.verify.VerifyReport;
+import io.weightcast.formats.tensor.DType;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "convert", mixinStandardHelpOptions = true,
+        description = {
+            "Converts a model: safetensors (a file, an index or a folder of shards) to GGUF, GGUF to safetensors",
+            "(dequantized), or safetensors to safetensors (cast).",
+            "",
+            "For GGUF, --type applies to weights of rank 2 or more whose rows are whole blocks of the type; 1-D",
+            "tensors (norms, biases) stay F32 and weights whose rows do not fit the block fall back to F16, as",
+            "llama.cpp's convert_hf_to_gguf.py does. Quantization is bit-exact with ggml's reference quantizers.",
+            "Tensor names are kept as in the source.",
+            "",
+            "The output is written to a temporary file and renamed into place only when complete, so an existing",
+            "file at OUT is never left half-written.",
+            "",
+            "Examples:",
+            "  weightcast convert ./my-hf-model -o my-model-q8_0.gguf --type q8_0 --report",
+            "  weightcast convert model.gguf -o model.safetensors",
+            "  weightcast convert model.safetensors -o model-bf16.safetensors --type bf16",
+            ""})
+final class ConvertCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "IN", description = "the model to convert")
+    Path input;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT",
+            description = "the output file (.gguf or .safetensors), or a folder for sharded safetensors")
+    Path output;
+
+    @Option(names = "--to", paramLabel = "FORMAT",
+            description = "gguf or safetensors (default: from OUT's extension; a folder means safetensors)")
+    String to;
+
+    @Option(names = "--type", paramLabel = "T", converter = TypeConverter.class,
+            description = "target type, any case: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 for GGUF (default "
+                    + "F16); F32, F16, BF16, F8_E4M3, F8_E5M2 for safetensors (default: keep floats, dequantize "
+                    + "ggml types to F32)")
+    DType type;
+
+    @Option(names = "--max-shard-size", paramLabel = "SIZE", converter = SizeConverter.class,
+            description = "split the output into shards of at most SIZE tensor bytes (e.g. 2G, 500M): "
+                    + "model-00001-of-0000N.safetensors + index, or name-00001-of-0000N.gguf with split.* keys")
+    Long maxShardSize;
+
+    @Option(names = "--report", description = "after converting, compare every tensor with the input and print "
+            + "the round-trip report (relative RMSE, max abs error, cosine similarity)")
+    boolean report;
+
+    @Option(names = "--dry-run", description = "print the plan (tensor, shape, from-type, to-type, bytes) and "
+            + "write nothing")
+    boolean dryRun;
+
+    @Option(names = {"-q", "--quiet"}, description = "no progress bar and no summary")
+    boolean quiet;
+
+    @Mixin
+    ThreadsOption threads;
+
+    @Override
+    public Integer call() throws Exception {
+        TargetFormat format = resolveFormat(to, output);
+        ConvertRequest request = new ConvertRequest(input, output, format, type, threads.engineOptions(),
+                maxShardSize == null ? 0 : maxShardSize);
+        var out = spec.commandLine().getOut();
+        if (dryRun) {
+            PlanPrinter.print(out, ConvertService.plan(request));
+            return ExitCodes.OK;
+        }
+        ConvertResult result;
+        try (Progress progress = Progress.start("convert", sourceBytes(request), quiet)) {
+            result = ConvertService.convert(request, progress);
+        }
+        if (!quiet) {
+            ConversionPlan plan = result.plan();
+            out.printf(Locale.ROOT, "wrote %s: %d tensors, %s -> %s in %.2f s%n", result.output(),
+                    plan.jobs().size(), Footprint.humanBytes(plan.sourceBytes()),
+                    Footprint.humanBytes(plan.targetBytes()), result.elapsed().toNanos() / 1e9);
+        }
+        if (report) {
+            VerifyReport r = VerifyService.verify(input, firstOutputFile(result.output(), format));
+            ReportPrinter.printText(out, r, Double.NaN);
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    private static long sourceBytes(ConvertRequest request) {
+        try {
+            return ConvertService.plan(request).sourceBytes();
+        } catch (Exception e) {
+            return 1; // the real error is raised by the conversion itself
+        }
+    }
+
+    /** The file to read the output back from: the path itself, or the first split for a sharded GGUF. */
+    static Path firstOutputFile(Path output, TargetFormat format) {
+        if (format == TargetFormat.GGUF && !java.nio.file.Files.exists(output)) {
+            String name = output.getFileName().toString().replaceFirst("\\.gguf$", "");
+            try (var files = java.nio.file.Files.list(output.toAbsolutePath().getParent())) {
+                return files.filter(f -> f.getFileName().toString().matches(
+                        java.util.regex.Pattern.quote(name) + "-00001-of-\\d{5}\\.gguf")).findFirst().orElse(output);
+            } catch (java.io.IOException e) {
+                return output;
+            }
+        }
+        return output;
+    }
+
+    static TargetFormat resolveFormat(String to, Path output) {
+        if (to != null) {
+            return TargetFormat.parse(to).orElseThrow(() -> new UserInputException(
+                    "--to must be gguf or safetensors, got '" + to + "'"));
+        }
+        return TargetFormat.fromPath(output).orElseGet(() -> {
+            if (output.getFileName().toString().contains(".")) {
+                throw new UserInputException("cannot tell the output format from '" + output.getFileName()
+                        + "'; name it .gguf or .safetensors, or pass --to gguf|safetensors");
+            }
+            return TargetFormat.SAFETENSORS;
+        });
+    }
+}

@@ -1,0 +1,51 @@
+package io.weightcast.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.weightcast.formats.ModelFiles;
+import io.weightcast.formats.tensor.ModelFile;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = {
+            "Shows a model's format, metadata and tensors (name, shape in PyTorch order, type, bytes) with totals",
+            "and bits per weight: the footprint table transformers' get_memory_footprint gives, for any file.",
+            "",
+            "PATH may be a .gguf file (or the first file of a split), a .safetensors file, a",
+            "*.safetensors.index.json, or a folder with safetensors shards."})
+final class InspectCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "PATH", description = "the model to inspect")
+    Path path;
+
+    @Option(names = "--json", description = "print JSON (fields: format, path, metadata, tensors[name, shape, "
+            + "dtype, bytes], totals) instead of text")
+    boolean json;
+
+    @Option(names = "--full-metadata", description = "in text mode, print long metadata arrays in full")
+    boolean fullMetadata;
+
+    @Override
+    public Integer call() throws Exception {
+        try (ModelFile model = ModelFiles.open(path)) {
+            Footprint footprint = Footprint.of(model.tensors());
+            var out = spec.commandLine().getOut();
+            if (json) {
+                ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+                out.println(mapper.writeValueAsString(InspectJson.of(model, footprint)));
+            } else {
+                new InspectText(out, fullMetadata).print(model, footprint);
+            }
+            out.flush();
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,35 @@
+package io.weightcast.cli;
+
+import io.weightcast.formats.tensor.DType;
+import io.weightcast.formats.tensor.ModelFile;
+import io.weightcast.formats.tensor.TensorView;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The JSON shape of {@code inspect --json}; field names are a public contract for scripts. */
+record InspectJson(String format, String path, Map<String, Object> metadata, List<TensorJson> tensors,
+                   Totals totals) {
+
+    record TensorJson(String name, long[] shape, String dtype, long bytes) {
+    }
+
+    record TypeTotals(long tensors, long parameters, long bytes) {
+    }
+
+    record Totals(long tensors, long parameters, long bytes, double bitsPerWeight, Map<String, TypeTotals> byDtype) {
+    }
+
+    static InspectJson of(ModelFile model, Footprint f) {
+        List<TensorJson> tensors = model.tensors().stream()
+                .map((TensorView t) -> new TensorJson(t.name(), t.shape(), t.dtype().name(), t.byteSize()))
+                .toList();
+        Map<String, TypeTotals> byType = new LinkedHashMap<>();
+        for (Map.Entry<DType, long[]> e : f.byType().entrySet()) {
+            long[] a = e.getValue();
+            byType.put(e.getKey().name(), new TypeTotals(a[0], a[1], a[2]));
+        }
+        return new InspectJson(model.format(), model.path().toString(), model.metadata(), tensors,
+                new Totals(f.tensors(), f.parameters(), f.bytes(), f.bitsPerWeight(), byType));
+    }
+}

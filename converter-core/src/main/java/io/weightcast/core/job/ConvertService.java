@@ -1,0 +1,87 @@
+package io.weightcast.core.job;
+
+import io.weightcast.core.engine.ConversionEngine;
+import io.weightcast.core.engine.ProgressListener;
+import io.weightcast.core.layout.GgufLayout;
+import io.weightcast.core.plan.ConversionPlan;
+import io.weightcast.core.plan.Planner;
+import io.weightcast.core.plan.TargetFormat;
+import io.weightcast.formats.ModelFiles;
+import io.weightcast.formats.gguf.GgufMetadata;
+import io.weightcast.formats.gguf.GgufWriter;
+import io.weightcast.formats.gguf.WriterOptions;
+import io.weightcast.formats.safetensors.SafetensorsWriter;
+import io.weightcast.formats.tensor.ModelFile;
+import io.weightcast.formats.tensor.TensorSink;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Runs one conversion end to end: opens the input, plans every tensor, streams the plan through the engine
+ * into the writer for the target format, and commits the output only when every byte is written.
+ */
+public final class ConvertService {
+    private ConvertService() {
+    }
+
+    public static ConvertResult convert(ConvertRequest request, ProgressListener progress) throws IOException {
+        long start = System.nanoTime();
+        requireDistinctPaths(request.input(), request.output());
+        try (ModelFile source = ModelFiles.open(request.input())) {
+            ConversionPlan plan = Planner.plan(source.tensors(), request.format(), request.type());
+            try (TensorSink sink = openSink(request, source, plan)) {
+                new ConversionEngine(request.engine()).run(plan, sink, progress);
+                sink.commit();
+            }
+            return new ConvertResult(plan, request.output(), Duration.ofNanos(System.nanoTime() - start));
+        }
+    }
+
+    /** Plans without writing: what {@code --dry-run} prints. */
+    public static ConversionPlan plan(ConvertRequest request) throws IOException {
+        try (ModelFile source = ModelFiles.open(request.input())) {
+            return Planner.plan(source.tensors(), request.format(), request.type());
+        }
+    }
+
+    private static TensorSink openSink(ConvertRequest r, ModelFile source, ConversionPlan plan) throws IOException {
+        if (r.format() == TargetFormat.GGUF) {
+            GgufMetadata kv = GgufLayout.metadata(source, plan,
+                    r.type() == null ? io.weightcast.formats.tensor.DType.F16 : r.type(), modelName(r.input()));
+            if (r.maxShardBytes() > 0) {
+                return GgufWriter.createSplit(r.output(), kv, plan.targetSpecs(), WriterOptions.defaults(),
+                        r.maxShardBytes(), Integer.MAX_VALUE);
+            }
+            return GgufWriter.create(r.output(), kv, plan.targetSpecs(), WriterOptions.defaults());
+        }
+        // transformers reads "format": "pt" to know the tensors are PyTorch-ordered.
+        Map<String, String> metadata = Map.of("format", "pt");
+        if (r.maxShardBytes() > 0 || Files.isDirectory(r.output()) || !r.output().toString().endsWith(".safetensors")) {
+            long max = r.maxShardBytes() > 0 ? r.maxShardBytes() : Long.MAX_VALUE;
+            return SafetensorsWriter.createSharded(r.output(), "model", plan.targetSpecs(), metadata, max);
+        }
+        return SafetensorsWriter.create(r.output(), plan.targetSpecs(), metadata);
+    }
+
+    static String modelName(Path input) {
+        Path abs = input.toAbsolutePath().normalize();
+        String name = abs.getFileName() == null ? "model" : abs.getFileName().toString();
+        if (name.endsWith(".safetensors.index.json")) {
+            name = abs.getParent() != null ? abs.getParent().getFileName().toString() : "model";
+        } else if (name.equals("model.safetensors") && abs.getParent() != null) {
+            name = abs.getParent().getFileName().toString();
+        }
+        return name.replaceFirst("\\.(gguf|safetensors)$", "");
+    }
+
+    private static void requireDistinctPaths(Path input, Path output) throws IOException {
+        Path in = input.toAbsolutePath().normalize();
+        Path out = output.toAbsolutePath().normalize();
+        if (in.equals(out) || (Files.exists(out) && Files.exists(in) && Files.isSameFile(in, out))) {
+            throw new IllegalArgumentException("the output " + output + " is the input; choose another output path");
+        }
+    }
+}
