@@ -20,4 +20,28 @@ public interface Codec {
 
     /** Decodes {@code count} elements from {@code src} at byte {@code srcOffset} into {@code dst[dstOffset..]}. */
     void decode(MemorySegment src, long srcOffset, int count, float[] dst, int dstOffset);
+
+    /**
+     * Encodes {@code rows} rows of {@code rowLength} floats (whole blocks each), optionally weighted by an
+     * importance matrix ({@code importance[rowLength]}, ggml's imatrix: one weight per column). The hook for
+     * importance-weighted quantizers: ggml's Q4_0/Q4_1/Q5_0/Q5_1 and k-quants change their search with an
+     * imatrix, and some use row statistics (Q4_0's {@code sigma2} is over the whole row), hence the row shape.
+     *
+     * <p>With {@code importance == null} this is {@link #encode} of {@code rows * rowLength} elements. With
+     * an importance matrix it is the same for types whose ggml quantizer ignores it ({@link #usesImportance()}
+     * false); the others throw {@link UnsupportedOperationException} until their weighted search is written.
+     */
+    default void encodeRows(float[] src, int srcOffset, int rows, int rowLength, float[] importance,
+            MemorySegment dst, long dstOffset) {
+        if (importance != null && usesImportance()) {
+            throw new UnsupportedOperationException(
+                    type() + ": importance-weighted (imatrix) encoding is not implemented yet");
+        }
+        encode(src, srcOffset, Math.multiplyExact(rows, rowLength), dst, dstOffset);
+    }
+
+    /** Whether ggml's quantizer for this type changes its output when given an importance matrix. */
+    default boolean usesImportance() {
+        return false;
+    }
 }

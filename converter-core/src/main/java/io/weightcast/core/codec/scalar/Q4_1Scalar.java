@@ -1,0 +1,83 @@
+package io.weightcast.core.codec.scalar;
+
+import static io.weightcast.core.codec.Layouts.BYTE;
+import static io.weightcast.core.codec.Layouts.LE_INT;
+import static io.weightcast.core.codec.Layouts.LE_SHORT;
+
+import io.weightcast.core.codec.BlockCodec;
+import io.weightcast.core.codec.Fp16;
+import io.weightcast.core.codec.GgmlRounding;
+import io.weightcast.formats.tensor.DType;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Q4_1 reference, a copy of ggml's {@code quantize_row_q4_1_ref} / {@code dequantize_row_q4_1}: block
+ * {@code { half d; half m; u8 qs[16]; }}, nibble order as Q4_0. {@code min}/{@code max} by strict compares
+ * from ±FLT_MAX, {@code d = (max-min)/15}, {@code q = min(15, (int8)((x-min)·(1/d) + 0.5f))}, stored
+ * {@code fp16(d), fp16(min)}; value {@code q·d + m} (multiply, then add: no FMA).
+ */
+public final class Q4_1Scalar extends BlockCodec {
+
+    public static final int QK = 32;
+    public static final int BLOCK_BYTES = 20;
+
+    public Q4_1Scalar() {
+        super(DType.Q4_1, "scalar");
+    }
+
+    @Override
+    public boolean usesImportance() {
+        return true;
+    }
+
+    public static void encodeBlock(float[] x, int o, MemorySegment y, long p) {
+        float min = Float.MAX_VALUE;
+        float max = -Float.MAX_VALUE;
+        for (int j = 0; j < QK; j++) {
+            float v = x[o + j];
+            if (v < min) {
+                min = v;
+            }
+            if (v > max) {
+                max = v;
+            }
+        }
+        float d = (max - min) / 15;
+        float id = d != 0 ? 1.0f / d : 0.0f;
+        y.set(LE_SHORT, p, Fp16.fromFloat(d));
+        y.set(LE_SHORT, p + 2, Fp16.fromFloat(min));
+        for (int j = 0; j < QK / 2; j++) {
+            float x0 = (x[o + j] - min) * id;
+            float x1 = (x[o + QK / 2 + j] - min) * id;
+            int xi0 = Math.min(15, GgmlRounding.toInt8(x0 + 0.5f)) & 0xFF;
+            int xi1 = Math.min(15, GgmlRounding.toInt8(x1 + 0.5f)) & 0xFF;
+            y.set(BYTE, p + 4 + j, (byte) (xi0 | (xi1 << 4)));
+        }
+    }
+
+    public static void decodeBlock(MemorySegment x, long p, float[] y, int o) {
+        float d = Fp16.toFloat(x.get(LE_SHORT, p));
+        float m = Fp16.toFloat(x.get(LE_SHORT, p + 2));
+        for (int j = 0; j < QK / 2; j++) {
+            int q = x.get(BYTE, p + 4 + j) & 0xFF;
+            int x0 = q & 0x0F;
+            int x1 = q >>> 4;
+            y[o + j] = x0 * d + m;
+            y[o + j + QK / 2] = x1 * d + m;
+        }
+    }
+
+    @Override
+    protected void encodeBlocks(float[] src, int srcOffset, int blocks, MemorySegment dst, long dstOffset) {
+        for (int i = 0; i < blocks; i++) {
+            encodeBlock(src, srcOffset + i * QK, dst, dstOffset + (long) i * BLOCK_BYTES);
+        }
+    }
+
+    @Override
+    protected void decodeBlocks(MemorySegment src, long srcOffset, int blocks, float[] dst, int dstOffset) {
+        for (int i = 0; i < blocks; i++) {
+            decodeBlock(src, srcOffset + (long) i * BLOCK_BYTES, dst, dstOffset + i * QK);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.weightcast.core.codec.scalar;
+
+import static io.weightcast.core.codec.Layouts.BYTE;
+import static io.weightcast.core.codec.Layouts.LE_INT;
+import static io.weightcast.core.codec.Layouts.LE_SHORT;
+
+import io.weightcast.core.codec.BlockCodec;
+import io.weightcast.core.codec.Fp16;
+import io.weightcast.core.codec.GgmlRounding;
+import io.weightcast.formats.tensor.DType;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Q5_0 reference, a copy of ggml's {@code quantize_row_q5_0_ref} / {@code dequantize_row_q5_0}: block
+ * {@code { half d; u8 qh[4]; u8 qs[16]; }}; the low 4 bits as Q4_0's nibbles, bit 4 of element j in bit j of
+ * {@code qh} read as a little-endian u32. {@code d = max/-16}, {@code q = min(31, (int8)(x·(1/d) + 16.5f))},
+ * value {@code (q-16)·d}. An all-zero block gives d = 0x8000, qh = ff ff ff ff, qs = 00.
+ */
+public final class Q5_0Scalar extends BlockCodec {
+
+    public static final int QK = 32;
+    public static final int BLOCK_BYTES = 22;
+
+    public Q5_0Scalar() {
+        super(DType.Q5_0, "scalar");
+    }
+
+    @Override
+    public boolean usesImportance() {
+        return true;
+    }
+
+    public static void encodeBlock(float[] x, int o, MemorySegment y, long p) {
+        float amax = 0.0f;
+        float max = 0.0f;
+        for (int j = 0; j < QK; j++) {
+            float v = x[o + j];
+            if (amax < Math.abs(v)) {
+                amax = Math.abs(v);
+                max = v;
+            }
+        }
+        float d = max / -16;
+        float id = d != 0 ? 1.0f / d : 0.0f;
+        y.set(LE_SHORT, p, Fp16.fromFloat(d));
+        int qh = 0;
+        for (int j = 0; j < QK / 2; j++) {
+            float x0 = x[o + j] * id;
+            float x1 = x[o + QK / 2 + j] * id;
+            int xi0 = Math.min(31, GgmlRounding.toInt8(x0 + 16.5f)) & 0xFF;
+            int xi1 = Math.min(31, GgmlRounding.toInt8(x1 + 16.5f)) & 0xFF;
+            y.set(BYTE, p + 6 + j, (byte) ((xi0 & 0x0F) | ((xi1 & 0x0F) << 4)));
+            qh |= ((xi0 & 0x10) >>> 4) << j;
+            qh |= ((xi1 & 0x10) >>> 4) << (j + QK / 2);
+        }
+        y.set(LE_INT, p + 2, qh);
+    }
+
+    public static void decodeBlock(MemorySegment x, long p, float[] y, int o) {
+        float d = Fp16.toFloat(x.get(LE_SHORT, p));
+        int qh = x.get(LE_INT, p + 2);
+        for (int j = 0; j < QK / 2; j++) {
+            int xh0 = ((qh >>> j) << 4) & 0x10;
+            int xh1 = (qh >>> (j + 12)) & 0x10;
+            int q = x.get(BYTE, p + 6 + j) & 0xFF;
+            int x0 = ((q & 0x0F) | xh0) - 16;
+            int x1 = ((q >>> 4) | xh1) - 16;
+            y[o + j] = x0 * d;
+            y[o + j + QK / 2] = x1 * d;
+        }
+    }
+
+    @Override
+    protected void encodeBlocks(float[] src, int srcOffset, int blocks, MemorySegment dst, long dstOffset) {
+        for (int i = 0; i < blocks; i++) {
+            encodeBlock(src, srcOffset + i * QK, dst, dstOffset + (long) i * BLOCK_BYTES);
+        }
+    }
+
+    @Override
+    protected void decodeBlocks(MemorySegment src, long srcOffset, int blocks, float[] dst, int dstOffset) {
+        for (int i = 0; i < blocks; i++) {
+            decodeBlock(src, srcOffset + (long) i * BLOCK_BYTES, dst, dstOffset + i * QK);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package io.weightcast.core.codec.vector;
+
+import static io.weightcast.core.codec.Layouts.LE_INT;
+import static io.weightcast.core.codec.Layouts.LE_SHORT;
+import static io.weightcast.core.codec.vector.VectorSpecs.B;
+import static io.weightcast.core.codec.vector.VectorSpecs.F;
+import static io.weightcast.core.codec.vector.VectorSpecs.I;
+import static io.weightcast.core.codec.vector.VectorSpecs.IOTA;
+import static io.weightcast.core.codec.vector.VectorSpecs.L;
+import static io.weightcast.core.codec.vector.VectorSpecs.LE;
+
+import io.weightcast.core.codec.BlockCodec;
+import io.weightcast.core.codec.Fp16;
+import io.weightcast.core.codec.scalar.Q5_1Scalar;
+import io.weightcast.formats.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Q5_1 with the Vector API, byte-identical to {@link Q5_1Scalar}. min/max are integer reductions over
+ * order-preserving bit patterns; blocks whose min or max is ±0, NaN or ±inf (where ggml's strict compares and
+ * ±FLT_MAX start values matter) and blocks whose scale reciprocal overflows run the scalar code.
+ */
+final class Q5_1Vector extends BlockCodec {
+
+    private static final int QK = 32;
+    private static final int BLOCK_BYTES = 24;
+
+    Q5_1Vector() {
+        super(DType.Q5_1, "vector");
+    }
+
+    @Override
+    public boolean usesImportance() {
+        return true;
+    }
+
+    static void encodeBlock(float[] x, int o, MemorySegment y, long p) {
+        long mm = Blocks.minMaxBits(x, o, QK);
+        float min = Float.intBitsToFloat((int) mm);
+        float max = Float.intBitsToFloat((int) (mm >>> 32));
+        float d = (max - min) / 31;
+        float id = d != 0 ? 1.0f / d : 0.0f;
+        if (Blocks.awkward(min) || Blocks.awkward(max) || !Float.isFinite(d) || Float.isInfinite(id)) {
+            Q5_1Scalar.encodeBlock(x, o, y, p);
+            return;
+        }
+        y.set(LE_SHORT, p, Fp16.fromFloat(d));
+        y.set(LE_SHORT, p + 2, Fp16.fromFloat(min));
+        long qh = 0;
+        for (int c = 0; c < QK / 2; c += L) {
+            IntVector lo = (IntVector) FloatVector.fromArray(F, x, o + c).sub(min).mul(id).add(0.5f)
+                    .convert(VectorOperators.F2I, 0);
+            IntVector hi = (IntVector) FloatVector.fromArray(F, x, o + QK / 2 + c).sub(min).mul(id).add(0.5f)
+                    .convert(VectorOperators.F2I, 0);
+            qh |= lo.and(0x10).compare(VectorOperators.NE, 0).toLong() << c;
+            qh |= hi.and(0x10).compare(VectorOperators.NE, 0).toLong() << (c + QK / 2);
+            IntVector q = lo.and(0x0F).or(hi.and(0x0F).lanewise(VectorOperators.LSHL, 4));
+            ((ByteVector) q.convertShape(VectorOperators.I2B, B, 0)).intoMemorySegment(y, p + 8 + c, LE);
+        }
+        y.set(LE_INT, p + 4, (int) qh);
+    }
+
+    @Override
+    protected void encodeBlocks(float[] src, int srcOffset, int blocks, MemorySegment dst, long dstOffset) {
+        for (int i = 0; i < blocks; i++) {
+            encodeBlock(src, srcOffset + i * QK, dst, dstOffset + (long) i * BLOCK_BYTES);
+        }
+    }
+
+    @Override
+    protected void decodeBlocks(MemorySegment src, long srcOffset, int blocks, float[] dst, int dstOffset) {
+        for (int i = 0; i < blocks; i++) {
+            long p = srcOffset + (long) i * BLOCK_BYTES;
+            int o = dstOffset + i * QK;
+            float d = Fp16.toFloat(src.get(LE_SHORT, p));
+            float m = Fp16.toFloat(src.get(LE_SHORT, p + 2));
+            IntVector qh = IntVector.broadcast(I, src.get(LE_INT, p + 4));
+            for (int c = 0; c < QK / 2; c += L) {
+                IntVector j = IntVector.fromArray(I, IOTA, c);
+                IntVector q = ((IntVector) ByteVector.fromMemorySegment(B, src, p + 8 + c, LE)
+                        .convertShape(VectorOperators.B2I, I, 0)).and(0xFF);
+                IntVector xh0 = qh.lanewise(VectorOperators.LSHR, j).lanewise(VectorOperators.LSHL, 4).and(0x10);
+                IntVector xh1 = qh.lanewise(VectorOperators.LSHR, j.add(12)).and(0x10);
+                IntVector x0 = q.and(0x0F).or(xh0);
+                IntVector x1 = q.lanewise(VectorOperators.LSHR, 4).or(xh1);
+                ((FloatVector) x0.convert(VectorOperators.I2F, 0)).mul(d).add(m).intoArray(dst, o + c);
+                ((FloatVector) x1.convert(VectorOperators.I2F, 0)).mul(d).add(m).intoArray(dst, o + QK / 2 + c);
+            }
+        }
+    }
+}
