@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Side-by-side codec benchmark: weightcast's F16/BF16/Q8_0/Q4_0/Q4_1/Q5_0/Q5_1 codecs against ggml's quantizer and
+# dequantizer (llama.cpp's libggml-base.so from npm, through FFM), single thread, same input, identical bytes
+# checked. Prints a Markdown table; exits non-zero on a byte or float mismatch.
+# Usage: scripts/bench.sh [--elements N] [--rounds R] [--warmup W] [--types Q8_0,Q4_0] [--impl best|scalar|vector|all]
+# Set BENCH_SKIP_BUILD=1 to reuse benchmarks/target/weightcast-bench.jar; BENCH_JAVA_OPTS for extra JVM flags.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+. scripts/find-java.sh
+echo "bench: using JDK at $JAVA_HOME" >&2
+jar="$root/benchmarks/target/weightcast-bench.jar"
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ] || [ ! -f "$jar" ]; then
+  echo "bench: building (./mvnw -q -DskipTests -pl benchmarks -am package)..." >&2
+  ./mvnw -q -B -DskipTests -pl benchmarks -am package >&2
+fi
+if [ ! -f "${WEIGHTCAST_PEER_DIR:-$root/.peer/lib}/libggml-base.so" ]; then
+  scripts/fetch-peer.sh >&2 || { echo "bench: cannot fetch the peer (needs npm and network once)" >&2; exit 2; }
+fi
+exec "$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+  -Xms1g -Xmx2g -XX:+UseParallelGC -Dweightcast.repo.root="$root" ${BENCH_JAVA_OPTS:-} \
+  -jar "$jar" "$@"
