@@ -31,6 +31,12 @@ public enum DType {
     F8_E4M3("F8_E4M3", -1, null, 1, 1),
     F8_E5M2("F8_E5M2", -1, null, 1, 1),
     F8_E8M0("F8_E8M0", -1, null, 1, 1),
+    /** float8_e4m3fnuz (AMD): no infinities, one NaN, no negative zero. */
+    F8_E4M3FNUZ("F8_E4M3FNUZ", -1, null, 1, 1),
+    /** float8_e5m2fnuz (AMD): no infinities, one NaN, no negative zero. */
+    F8_E5M2FNUZ("F8_E5M2FNUZ", -1, null, 1, 1),
+    /** complex64: two little-endian f32 (real, imaginary) per element. */
+    C64("C64", -1, null, 1, 8),
     /** float4_e2m1, two elements per byte. */
     F4("F4", -1, null, 2, 1),
     /** float6_e2m3, four elements in three bytes. */

@@ -1,0 +1,62 @@
+package io.weightcast.formats.safetensors;
+
+import io.weightcast.formats.tensor.TensorSpec;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How tensors are split into shard files, the way huggingface_hub's splitter does it: walk the tensors in order
+ * and start a new shard when the next tensor would push the current one over the limit; a tensor larger than the
+ * limit gets a shard of its own. Only tensor bytes count (headers do not), as in the index's {@code total_size}.
+ * One shard is named {@code <base>.safetensors}; several {@code <base>-00001-of-00003.safetensors}.
+ */
+public record ShardPlan(List<Shard> shards) {
+
+    /** One output file and the tensors it holds, in order. */
+    public record Shard(String fileName, List<TensorSpec> tensors, long dataBytes) {
+        public Shard {
+            tensors = List.copyOf(tensors);
+        }
+    }
+
+    public ShardPlan {
+        shards = List.copyOf(shards);
+    }
+
+    public static ShardPlan plan(String baseName, List<TensorSpec> specs, long maxShardBytes) {
+        if (maxShardBytes <= 0) {
+            throw new IllegalArgumentException("maxShardBytes must be positive, got " + maxShardBytes);
+        }
+        List<List<TensorSpec>> groups = new ArrayList<>();
+        List<TensorSpec> current = new ArrayList<>();
+        long bytes = 0;
+        for (TensorSpec spec : specs) {
+            long size = spec.byteSize();
+            if (!current.isEmpty() && bytes + size > maxShardBytes) {
+                groups.add(current);
+                current = new ArrayList<>();
+                bytes = 0;
+            }
+            current.add(spec);
+            bytes += size;
+        }
+        groups.add(current); // an empty model still gets one (empty) file
+        List<Shard> shards = new ArrayList<>();
+        for (int i = 0; i < groups.size(); i++) {
+            List<TensorSpec> g = groups.get(i);
+            shards.add(new Shard(fileName(baseName, i + 1, groups.size()), g,
+                    g.stream().mapToLong(TensorSpec::byteSize).sum()));
+        }
+        return new ShardPlan(shards);
+    }
+
+    /** transformers' names: {@code model.safetensors}, or {@code model-00002-of-00003.safetensors}. */
+    public static String fileName(String baseName, int number, int count) {
+        return count == 1 ? baseName + ".safetensors"
+                : String.format("%s-%05d-of-%05d.safetensors", baseName, number, count);
+    }
+
+    public long totalBytes() {
+        return shards.stream().mapToLong(Shard::dataBytes).sum();
+    }
+}
