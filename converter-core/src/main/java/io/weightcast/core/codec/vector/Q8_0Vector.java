@@ -71,9 +71,10 @@ final class Q8_0Vector extends BlockCodec {
             int o = dstOffset + i * QK;
             float d = Fp16.toFloat(src.get(LE_SHORT, p));
             for (int c = 0; c < QK; c += L) {
-                FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B, src, p + 2 + c, LE)
-                        .convertShape(VectorOperators.B2F, F, 0);
-                q.mul(d).intoArray(dst, o + c);
+                // B2I then I2F: a direct B2F convertShape measured 2.5x slower here (JDK 25, AVX-512)
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, src, p + 2 + c, LE)
+                        .convertShape(VectorOperators.B2I, I, 0);
+                ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, o + c);
             }
         }
     }
