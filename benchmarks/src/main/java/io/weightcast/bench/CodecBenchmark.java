@@ -240,7 +240,9 @@ public final class CodecBenchmark {
                 System.getProperty("java.vm.name"), Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() >> 20);
         System.out.println("- CPU: " + cpuModel());
-        System.out.println("- Vector API module: " + (vectorModule ? "present" : "ABSENT (scalar codecs only)"));
+        System.out.println("- Vector API module: " + (vectorModule ? "present" : "ABSENT (scalar codecs only)")
+                + "; codecs selected: " + io.weightcast.core.codec.KernelProvider.selected()
+                + (vectorModule ? "; species " + io.weightcast.core.codec.vector.VectorCodecs.describe() : ""));
         System.out.println("- peer: " + peer.library());
         System.out.printf("- input: %,d seeded N(0,1) floats; ggml rows of %d; %d warm-up + %d timed rounds, "
                 + "ours and ggml's interleaved; Melem/s of the median round (best round in the second table)%n",
