@@ -32,6 +32,7 @@ public final class ConvertService {
         requireDistinctPaths(request.input(), request.output());
         try (ModelFile source = ModelFiles.open(request.input())) {
             ConversionPlan plan = Planner.plan(source.tensors(), request.format(), request.type());
+            createParentFolder(request.output());
             try (TensorSink sink = openSink(request, source, plan)) {
                 new ConversionEngine(request.engine()).run(plan, sink, progress);
                 sink.commit();
@@ -75,6 +76,14 @@ public final class ConvertService {
             name = abs.getParent().getFileName().toString();
         }
         return name.replaceFirst("\\.(gguf|safetensors)$", "");
+    }
+
+    /** Like {@code -o out/model.gguf} in llama.cpp's tools: a missing parent folder is created, not an error. */
+    private static void createParentFolder(Path output) throws IOException {
+        Path parent = output.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
     }
 
     private static void requireDistinctPaths(Path input, Path output) throws IOException {
