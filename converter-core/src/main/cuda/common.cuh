@@ -1,0 +1,150 @@
+// Shared helpers of the weightcast CUDA kernels. Every function here mirrors one Java method of
+// io.weightcast.core.codec (Fp16, Bf16, GgmlRounding) operation for operation, so that the kernels give the same
+// bytes as the scalar references. Compiled with -fmad=false (no fused multiply-add) and IEEE division.
+#pragma once
+#include <cuda_fp16.h>
+
+typedef unsigned char u8;
+typedef unsigned short u16;
+typedef unsigned int u32;
+
+// Fp16.fromFloat: round to nearest even, overflow to inf, subnormals kept; every NaN becomes sign|0x7E00.
+__device__ __forceinline__ u16 wc_f32_to_f16(float f) {
+    if (f != f) {
+        return (u16) (((__float_as_uint(f) >> 16) & 0x8000u) | 0x7E00u);
+    }
+    return __half_as_ushort(__float2half_rn(f));
+}
+
+// Fp16.toFloat: exact; NaN comes back quiet with its payload (sign|0x7FC00000|mant<<13).
+__device__ __forceinline__ float wc_f16_to_f32(u32 h) {
+    h &= 0xFFFFu;
+    if ((h & 0x7C00u) == 0x7C00u && (h & 0x03FFu) != 0) {
+        return __uint_as_float(((h & 0x8000u) << 16) | 0x7FC00000u | ((h & 0x03FFu) << 13));
+    }
+    return __half2float(__ushort_as_half((u16) h));
+}
+
+// GgmlRounding.roundf: C roundf (half away from zero) built from exact steps.
+__device__ __forceinline__ float wc_roundf(float v) {
+    if (isinf(v) || v != v) {
+        return v;
+    }
+    float a = fabsf(v);
+    float fl = floorf(a);
+    float b = fl + floorf(2.0f * (a - fl));
+    return copysignf(b, v);
+}
+
+// GgmlRounding.cvttss2si: truncation, 0x80000000 for NaN and out-of-range values (x86-64's cvttss2si).
+__device__ __forceinline__ int wc_cvttss2si(float f) {
+    if (f >= 2147483648.0f || f < -2147483648.0f || f != f) {
+        return (int) 0x80000000u;
+    }
+    return (int) f;
+}
+
+// GgmlRounding.toInt8: (int8_t)(float) on x86-64, sign-extended.
+__device__ __forceinline__ int wc_to_int8(float f) {
+    return (int) (signed char) (wc_cvttss2si(f) & 0xFF);
+}
+
+// GgmlRounding.toUint8: (uint8_t)(float) on x86-64.
+__device__ __forceinline__ int wc_to_uint8(float f) {
+    return wc_cvttss2si(f) & 0xFF;
+}
+
+// GgmlRounding.nearestInt: round half to even.
+__device__ __forceinline__ int wc_nearest_int(float f) {
+    return (int) rintf(f);
+}
+
+__device__ __forceinline__ void wc_put_u16(u8* p, u32 v) {
+    p[0] = (u8) v;
+    p[1] = (u8) (v >> 8);
+}
+
+__device__ __forceinline__ void wc_put_u32(u8* p, u32 v) {
+    p[0] = (u8) v;
+    p[1] = (u8) (v >> 8);
+    p[2] = (u8) (v >> 16);
+    p[3] = (u8) (v >> 24);
+}
+
+__device__ __forceinline__ u32 wc_get_u16(const u8* p) {
+    return (u32) p[0] | ((u32) p[1] << 8);
+}
+
+__device__ __forceinline__ u32 wc_get_u32(const u8* p) {
+    return (u32) p[0] | ((u32) p[1] << 8) | ((u32) p[2] << 16) | ((u32) p[3] << 24);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Launch shapes. Java (CudaKernels) launches every kernel with grid = ceil(nblocks / ITEMS) and THREADS threads,
+// where ITEMS is the number of type blocks one CTA covers; the values below must match CudaKernels.Shape.
+//
+// Encode of block types: shared-memory staging. The CTA loads its ITEMS*QK floats with coalesced float4 loads into
+// shared memory (rows padded to QK+1 floats so that one thread per block reads without bank conflicts), each
+// thread quantizes one block exactly as the scalar reference (sequential loops, same order), writes its bytes to a
+// shared output stage, and the CTA stores the stage with coalesced 32-bit stores.
+// Decode of block types: one thread per output element (coalesced float stores; the block's bytes come from L1).
+// Element types (F16, BF16, FP8): one thread per element, grid of WC_ELEM_ITEMS elements per CTA.
+#define WC_ENC_THREADS 128
+#define WC_DEC_ITEMS 128
+#define WC_DEC_THREADS 256
+#define WC_ELEM_ITEMS 4096
+#define WC_ELEM_THREADS 256
+
+template <int QK, int BB, int NB, void (*ENC)(const float*, u8*)>
+__device__ __forceinline__ void wc_encode_staged(const float* __restrict__ x, u8* __restrict__ y, long long nblocks) {
+    constexpr int STRIDE = QK + 1;
+    __shared__ float sx[NB * STRIDE];
+    __shared__ u32 sy[(NB * BB + 3) / 4];
+    const long long b0 = (long long) blockIdx.x * NB;
+    const long long left = nblocks - b0;
+    const int nb = left < NB ? (int) left : NB;
+    const int ne = nb * QK;
+    const float4* x4 = reinterpret_cast<const float4*>(x + b0 * QK);
+    for (int i = threadIdx.x; i < ne / 4; i += blockDim.x) {
+        float4 v = x4[i];
+        int e = i * 4;
+        float* s = sx + (e / QK) * STRIDE + (e % QK);
+        s[0] = v.x;
+        s[1] = v.y;
+        s[2] = v.z;
+        s[3] = v.w;
+    }
+    __syncthreads();
+    for (int b = threadIdx.x; b < nb; b += blockDim.x) {
+        ENC(sx + b * STRIDE, reinterpret_cast<u8*>(sy) + b * BB);
+    }
+    __syncthreads();
+    const int nbytes = nb * BB;
+    u8* yb = y + b0 * BB;
+    const int nw = nbytes / 4;
+    u32* y4 = reinterpret_cast<u32*>(yb); // b0*BB is a multiple of 4 (NB is)
+    for (int i = threadIdx.x; i < nw; i += blockDim.x) {
+        y4[i] = sy[i];
+    }
+    for (int i = nw * 4 + threadIdx.x; i < nbytes; i += blockDim.x) {
+        yb[i] = reinterpret_cast<const u8*>(sy)[i];
+    }
+}
+
+template <int QK, int BB, float (*DEC)(const u8*, int)>
+__device__ __forceinline__ void wc_decode_elementwise(const u8* __restrict__ x, float* __restrict__ y, long long nblocks) {
+    const long long b0 = (long long) blockIdx.x * WC_DEC_ITEMS;
+    const long long left = nblocks - b0;
+    const int nb = left < WC_DEC_ITEMS ? (int) left : WC_DEC_ITEMS;
+    const int ne = nb * QK;
+    float* yb = y + b0 * QK;
+    const u8* xb = x + b0 * BB;
+    for (int e = threadIdx.x; e < ne; e += blockDim.x) {
+        yb[e] = DEC(xb + (e / QK) * BB, e % QK);
+    }
+}
+
+#define WC_ELEMENTWISE_BOUNDS                                                  \
+    const long long e0 = (long long) blockIdx.x * WC_ELEM_ITEMS;               \
+    const long long left = n - e0;                                             \
+    const int ne = left < WC_ELEM_ITEMS ? (int) left : WC_ELEM_ITEMS;

@@ -1,0 +1,270 @@
+package io.weightcast.core.codec.cuda;
+
+import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
+import static jcuda.driver.JCudaDriver.cuDeviceGet;
+import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
+import static jcuda.driver.JCudaDriver.cuDeviceGetName;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
+import static jcuda.driver.JCudaDriver.cuDeviceTotalMem;
+import static jcuda.driver.JCudaDriver.cuLaunchKernel;
+import static jcuda.driver.JCudaDriver.cuMemAlloc;
+import static jcuda.driver.JCudaDriver.cuMemAllocHost;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
+import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
+import static jcuda.driver.JCudaDriver.cuModuleLoadData;
+import static jcuda.driver.JCudaDriver.cuStreamCreate;
+import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
+
+import io.weightcast.formats.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+import jcuda.Pointer;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUmodule;
+import jcuda.driver.CUstream;
+import jcuda.driver.CUstream_flags;
+
+/**
+ * One CUDA device: its primary context, the PTX modules loaded into it (once, on first use), and two
+ * {@linkplain Lane lanes} (a stream with pinned host buffers and device buffers each) that
+ * {@link #transcode} alternates between so that the host copy of one sub-chunk, the host→device copy, the
+ * kernels and the device→host copy of the other overlap.
+ *
+ * <p>Thread-safe: calls are serialised per device (a conversion fills the device on its own). Obtain devices from
+ * {@link CudaRuntime}; they live as long as the JVM.
+ */
+public final class CudaDevice {
+
+    /** Elements per sub-chunk (a lane's capacity): 4 Mi, a multiple of every block size (≤ 256). */
+    public static final int LANE_ELEMENTS = 1 << 22;
+    private static final long LANE_BYTES = 4L * LANE_ELEMENTS; // the widest element is an f32
+
+    private final int ordinal;
+    private final String name;
+    private final long totalMemory;
+    private final int multiprocessors;
+    private final int computeMajor;
+    private final int computeMinor;
+    private final CUdevice device = new CUdevice();
+    private final CUcontext context = new CUcontext();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<String, CUmodule> modules = new HashMap<>();
+    private final Map<String, CUfunction> functions = new HashMap<>();
+    private Lane[] lanes;
+
+    CudaDevice(int ordinal) {
+        this.ordinal = ordinal;
+        cuDeviceGet(device, ordinal);
+        byte[] n = new byte[256];
+        cuDeviceGetName(n, n.length, device);
+        int len = 0;
+        while (len < n.length && n[len] != 0) {
+            len++;
+        }
+        this.name = new String(n, 0, len, StandardCharsets.UTF_8);
+        long[] mem = new long[1];
+        cuDeviceTotalMem(mem, device);
+        this.totalMemory = mem[0];
+        this.multiprocessors = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
+        this.computeMajor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
+        this.computeMinor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+        cuDevicePrimaryCtxRetain(context, device);
+    }
+
+    /** A device attribute ({@link CUdevice_attribute}); 0 where the driver does not report it. */
+    public int attribute(int attribute) {
+        int[] v = new int[1];
+        try {
+            cuDeviceGetAttribute(v, attribute, device);
+        } catch (RuntimeException e) {
+            return 0;
+        }
+        return v[0];
+    }
+
+    public int ordinal() {
+        return ordinal;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public long totalMemory() {
+        return totalMemory;
+    }
+
+    public int multiprocessors() {
+        return multiprocessors;
+    }
+
+    /**
+     * The theoretical memory bandwidth in bytes/s from the memory clock and bus width (2 transfers per clock), or
+     * 0 where the driver no longer reports them.
+     */
+    public double theoreticalBandwidth() {
+        long khz = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE);
+        long bits = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH);
+        return 2.0 * khz * 1000.0 * bits / 8.0;
+    }
+
+    /** The primary context, made current on the calling thread. */
+    public CUcontext makeCurrent() {
+        cuCtxSetCurrent(context);
+        return context;
+    }
+
+    /** The kernel's function in this device's context, its module loaded on first use (context must be current). */
+    public CUfunction function(CudaKernels.Kernel k) {
+        lock.lock();
+        try {
+            return functions.computeIfAbsent(k.function(), f -> {
+                CUmodule m = modules.computeIfAbsent(k.module(), mod -> {
+                    CUmodule cm = new CUmodule();
+                    cuModuleLoadData(cm, CudaKernels.ptx(mod));
+                    return cm;
+                });
+                CUfunction fn = new CUfunction();
+                cuModuleGetFunction(fn, m, f);
+                return fn;
+            });
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Launches {@code k} over {@code nblocks} type blocks: {@code k(in, out, nblocks)} on {@code stream}. */
+    public void launch(CudaKernels.Kernel k, long nblocks, CUdeviceptr in, CUdeviceptr out, CUstream stream) {
+        if (nblocks == 0) {
+            return;
+        }
+        Pointer params = Pointer.to(Pointer.to(in), Pointer.to(out), Pointer.to(new long[] {nblocks}));
+        cuLaunchKernel(function(k), k.grid(nblocks), 1, 1, k.threads(), 1, 1, 0, stream, params, null);
+    }
+
+    /** A stream with its pinned host buffers and device buffers, sized for {@link #LANE_ELEMENTS} elements. */
+    private static final class Lane {
+        final CUstream stream = new CUstream();
+        final Pointer hostIn = new Pointer();
+        final Pointer hostOut = new Pointer();
+        final MemorySegment hostInSeg;
+        final MemorySegment hostOutSeg;
+        final CUdeviceptr devIn = new CUdeviceptr();
+        final CUdeviceptr devF32 = new CUdeviceptr();
+        final CUdeviceptr devOut = new CUdeviceptr();
+        MemorySegment pendingDst;
+        long pendingOffset;
+        long pendingBytes;
+
+        Lane() {
+            cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING);
+            cuMemAllocHost(hostIn, LANE_BYTES);
+            cuMemAllocHost(hostOut, LANE_BYTES);
+            hostInSeg = MemorySegment.ofBuffer(hostIn.getByteBuffer(0, LANE_BYTES));
+            hostOutSeg = MemorySegment.ofBuffer(hostOut.getByteBuffer(0, LANE_BYTES));
+            cuMemAlloc(devIn, LANE_BYTES);
+            cuMemAlloc(devF32, LANE_BYTES);
+            cuMemAlloc(devOut, LANE_BYTES);
+        }
+
+        /** Waits for the lane's work and copies its pending output to its destination. */
+        void finish() {
+            cuStreamSynchronize(stream);
+            if (pendingDst != null) {
+                MemorySegment.copy(hostOutSeg, 0, pendingDst, pendingOffset, pendingBytes);
+                pendingDst = null;
+            }
+        }
+
+        void abandon() {
+            pendingDst = null;
+            try {
+                cuStreamSynchronize(stream);
+            } catch (RuntimeException ignored) {
+                // the original failure is what the caller reports
+            }
+        }
+    }
+
+    /**
+     * Converts {@code count} elements of type {@code from} at {@code src[srcOffset..]} to type {@code to} at
+     * {@code dst[dstOffset..]}, entirely on this device: host→device copy of the source bytes, the decode kernel
+     * of {@code from} (none for F32), the encode kernel of {@code to} (none for F32), device→host copy. Large inputs
+     * go through in sub-chunks of {@link #LANE_ELEMENTS}, alternating between two streams. {@code count} must be
+     * whole blocks of both types. The segments may be heap or native (mapped files included).
+     *
+     * @throws UnsupportedOperationException when a type has no kernel ({@link CudaKernels#canTranscode})
+     */
+    public void transcode(DType from, MemorySegment src, long srcOffset, DType to, MemorySegment dst, long dstOffset,
+            long count) {
+        if (!CudaKernels.canTranscode(from, to)) {
+            throw new UnsupportedOperationException("no CUDA kernels for " + from + " -> " + to);
+        }
+        Objects.checkFromIndexSize(srcOffset, from.byteSize(count), src.byteSize());
+        Objects.checkFromIndexSize(dstOffset, to.byteSize(count), dst.byteSize());
+        if (count % from.blockSize() != 0 || count % to.blockSize() != 0) {
+            throw new IllegalArgumentException(count + " elements are not whole blocks of " + from + " and " + to);
+        }
+        CudaKernels.Kernel decode = from == DType.F32 ? null : CudaKernels.spec(from).decode();
+        CudaKernels.Kernel encode = to == DType.F32 ? null : CudaKernels.spec(to).encode();
+        lock.lock();
+        try {
+            makeCurrent();
+            if (lanes == null) {
+                lanes = new Lane[] {new Lane(), new Lane()};
+            }
+            boolean ok = false;
+            try {
+                int k = 0;
+                for (long done = 0; done < count; done += LANE_ELEMENTS, k++) {
+                    long n = Math.min(LANE_ELEMENTS, count - done);
+                    Lane lane = lanes[k & 1];
+                    lane.finish();
+                    long inBytes = from.byteSize(n);
+                    long outBytes = to.byteSize(n);
+                    MemorySegment.copy(src, srcOffset + from.byteSize(done), lane.hostInSeg, 0, inBytes);
+                    cuMemcpyHtoDAsync(lane.devIn, lane.hostIn, inBytes, lane.stream);
+                    CUdeviceptr f32 = lane.devIn;
+                    if (decode != null) {
+                        launch(decode, n / from.blockSize(), lane.devIn, lane.devF32, lane.stream);
+                        f32 = lane.devF32;
+                    }
+                    CUdeviceptr out = f32;
+                    if (encode != null) {
+                        launch(encode, n / to.blockSize(), f32, lane.devOut, lane.stream);
+                        out = lane.devOut;
+                    }
+                    cuMemcpyDtoHAsync(lane.hostOut, out, outBytes, lane.stream);
+                    lane.pendingDst = dst;
+                    lane.pendingOffset = dstOffset + to.byteSize(done);
+                    lane.pendingBytes = outBytes;
+                }
+                lanes[k & 1].finish();
+                lanes[(k + 1) & 1].finish();
+                ok = true;
+            } finally {
+                if (!ok) {
+                    lanes[0].abandon();
+                    lanes[1].abandon();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "cuda:" + ordinal + " (" + name + ", " + (totalMemory >> 20) + " MiB, sm_" + computeMajor
+                + computeMinor + ", " + multiprocessors + " SMs)";
+    }
+}

@@ -1,0 +1,128 @@
+package io.weightcast.core.codec.cuda;
+
+import io.weightcast.formats.tensor.DType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The CUDA kernels weightcast ships: which PTX module holds the encode and decode kernel of each type, and how
+ * each is launched. This class touches no JCuda class, so the engine can ask {@link #canEncode}/{@link #canDecode}
+ * on machines without JCuda's natives.
+ *
+ * <p>Every kernel has the signature {@code (const in*, out*, long long nblocks)} and covers
+ * {@code itemsPerCta} type blocks per CTA ({@code grid = ceil(nblocks / itemsPerCta)}); the numbers mirror the
+ * {@code WC_*} constants of {@code converter-core/src/main/cuda/common.cuh}. The PTX sources are resources in
+ * this package, regenerated from the {@code .cu} files by {@code scripts/build-ptx.sh}; they are read once and
+ * handed to the driver with the trailing NUL byte {@code cuModuleLoadData} needs.
+ */
+public final class CudaKernels {
+
+    private CudaKernels() {}
+
+    /** One kernel: its PTX module (resource {@code <module>.ptx}), entry point and launch shape. */
+    public record Kernel(String module, String function, int itemsPerCta, int threads) {
+
+        /** CTAs for {@code nblocks} type blocks. */
+        public int grid(long nblocks) {
+            long g = (nblocks + itemsPerCta - 1) / itemsPerCta;
+            if (g > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(nblocks + " blocks are too many for one launch of " + function);
+            }
+            return (int) g;
+        }
+    }
+
+    /** The kernels of one type. */
+    public record Spec(DType type, Kernel encode, Kernel decode) {}
+
+    // Launch shapes, as in common.cuh.
+    private static final int ENC_THREADS = 128; // WC_ENC_THREADS: one thread (and one staged block) per type block
+    private static final int DEC_ITEMS = 128; // WC_DEC_ITEMS
+    private static final int DEC_THREADS = 256; // WC_DEC_THREADS
+    private static final int ELEM_ITEMS = 4096; // WC_ELEM_ITEMS
+    private static final int ELEM_THREADS = 256; // WC_ELEM_THREADS
+
+    private static final Map<DType, Spec> SPECS = new EnumMap<>(DType.class);
+
+    static {
+        element("float", DType.F16, "f16");
+        element("float", DType.BF16, "bf16");
+        element("float", DType.F8_E4M3, "f8_e4m3");
+        element("float", DType.F8_E5M2, "f8_e5m2");
+        block("legacy", DType.Q8_0, "q8_0");
+        block("legacy", DType.Q4_0, "q4_0");
+        block("legacy", DType.Q4_1, "q4_1");
+        block("legacy", DType.Q5_0, "q5_0");
+        block("legacy", DType.Q5_1, "q5_1");
+    }
+
+    private static void element(String module, DType t, String name) {
+        SPECS.put(t, new Spec(t, new Kernel(module, "wc_encode_" + name, ELEM_ITEMS, ELEM_THREADS),
+                new Kernel(module, "wc_decode_" + name, ELEM_ITEMS, ELEM_THREADS)));
+    }
+
+    private static void block(String module, DType t, String name) {
+        SPECS.put(t, new Spec(t, new Kernel(module, "wc_encode_" + name, ENC_THREADS, ENC_THREADS),
+                new Kernel(module, "wc_decode_" + name, DEC_ITEMS, DEC_THREADS)));
+    }
+
+    /** The PTX modules, one per {@code .cu} file. */
+    public static final List<String> MODULES = List.of("float", "legacy");
+
+    /** Types with CUDA kernels (F32 needs none: it is copied). */
+    public static Set<DType> types() {
+        return Collections.unmodifiableSet(EnumSet.copyOf(SPECS.keySet()));
+    }
+
+    /** Whether f32 can be encoded to {@code t} on the GPU (F32 itself: trivially). */
+    public static boolean canEncode(DType t) {
+        return t == DType.F32 || SPECS.containsKey(t);
+    }
+
+    /** Whether {@code t} can be decoded to f32 on the GPU (F32 itself: trivially). */
+    public static boolean canDecode(DType t) {
+        return t == DType.F32 || SPECS.containsKey(t);
+    }
+
+    /** Whether a {@code from → to} conversion can run entirely on the GPU. */
+    public static boolean canTranscode(DType from, DType to) {
+        return canDecode(from) && canEncode(to) && !(from == DType.F32 && to == DType.F32);
+    }
+
+    /** The kernels of a type, or null. */
+    public static Spec spec(DType t) {
+        return SPECS.get(t);
+    }
+
+    private static final Map<String, byte[]> PTX = new ConcurrentHashMap<>();
+
+    /** The module's PTX text, NUL-terminated (what {@code cuModuleLoadData} needs), read once per JVM. */
+    static byte[] ptx(String module) {
+        return PTX.computeIfAbsent(module, m -> {
+            byte[] text = ptxText(m);
+            byte[] z = new byte[text.length + 1];
+            System.arraycopy(text, 0, z, 0, text.length);
+            return z;
+        });
+    }
+
+    /** The module's PTX resource as stored (no NUL). */
+    public static byte[] ptxText(String module) {
+        try (InputStream in = CudaKernels.class.getResourceAsStream(module + ".ptx")) {
+            if (in == null) {
+                throw new IllegalStateException("PTX resource " + module + ".ptx missing from the class path");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
