@@ -2,6 +2,7 @@ package io.weightcast.core.engine;
 
 import io.weightcast.core.codec.Codec;
 import io.weightcast.core.codec.Codecs;
+import io.weightcast.core.codec.cuda.CudaDevice;
 import io.weightcast.core.plan.TensorJob;
 import io.weightcast.formats.tensor.DType;
 import java.lang.foreign.MemorySegment;
@@ -18,11 +19,24 @@ final class ChunkConverter {
     }
 
     static MemorySegment convert(TensorJob job, ChunkRange range) {
+        return convert(job, range, null);
+    }
+
+    /**
+     * As {@link #convert(TensorJob, ChunkRange)}, on {@code gpu} when it is not null: the source bytes go to the
+     * device, which decodes and encodes them there (same bytes as the CPU codecs).
+     */
+    static MemorySegment convert(TensorJob job, ChunkRange range, CudaDevice gpu) {
         DType from = job.source().dtype();
         DType to = job.target().dtype();
         long srcOffset = from.byteSize(range.firstElement());
         if (job.isCopy()) {
             return job.source().data().asSlice(srcOffset, from.byteSize(range.count()));
+        }
+        if (gpu != null) {
+            MemorySegment out = MemorySegment.ofArray(new byte[Math.toIntExact(to.byteSize(range.count()))]);
+            gpu.transcode(from, job.source().data(), srcOffset, to, out, 0, range.count());
+            return out;
         }
         Codec decoder = Codecs.forType(from);
         Codec encoder = Codecs.forType(to);

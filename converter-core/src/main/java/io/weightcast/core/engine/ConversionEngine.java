@@ -1,5 +1,6 @@
 package io.weightcast.core.engine;
 
+import io.weightcast.core.codec.cuda.CudaDevice;
 import io.weightcast.core.plan.ConversionPlan;
 import io.weightcast.core.plan.TensorJob;
 import io.weightcast.formats.tensor.TensorSink;
@@ -31,7 +32,7 @@ public final class ConversionEngine {
     public void run(ConversionPlan plan, TensorSink sink, ProgressListener progress) throws IOException {
         ExecutorService workers = Executors.newFixedThreadPool(options.threads(), workerThreads());
         try {
-            new Run(plan, sink, progress, workers).execute();
+            new Run(plan, sink, progress, workers, GpuSet.resolve(options.device())).execute();
         } finally {
             workers.shutdownNow();
         }
@@ -55,13 +56,15 @@ public final class ConversionEngine {
         private final TensorSink sink;
         private final ProgressListener progress;
         private final ExecutorService workers;
+        private final GpuSet gpus;
         private final ArrayDeque<Pending> window = new ArrayDeque<>();
         private final long totalSourceBytes;
         private long bytesInFlight;
         private long sourceBytesDone;
 
-        Run(ConversionPlan plan, TensorSink sink, ProgressListener progress, ExecutorService workers) {
+        Run(ConversionPlan plan, TensorSink sink, ProgressListener progress, ExecutorService workers, GpuSet gpus) {
             this.plan = plan;
+            this.gpus = gpus;
             this.sink = sink;
             this.progress = progress;
             this.workers = workers;
@@ -69,12 +72,16 @@ public final class ConversionEngine {
         }
 
         void execute() throws IOException {
+            int index = 0;
             for (TensorJob job : plan.jobs()) {
                 int granule = ChunkRange.leastCommonMultiple(job.source().dtype().blockSize(),
                         job.target().dtype().blockSize());
-                for (ChunkRange range : ChunkRange.split(job.source().elementCount(), granule,
-                        options.chunkElements())) {
-                    submit(job, range);
+                CudaDevice gpu = job.isCopy() ? null
+                        : gpus.forTensor(index++, job.source().dtype(), job.target().dtype());
+                int chunk = gpu == null ? options.chunkElements()
+                        : Math.max(options.chunkElements(), EngineOptions.GPU_CHUNK_ELEMENTS);
+                for (ChunkRange range : ChunkRange.split(job.source().elementCount(), granule, chunk)) {
+                    submit(job, range, gpu);
                 }
             }
             while (!window.isEmpty()) {
@@ -82,7 +89,7 @@ public final class ConversionEngine {
             }
         }
 
-        private void submit(TensorJob job, ChunkRange range) throws IOException {
+        private void submit(TensorJob job, ChunkRange range, CudaDevice gpu) throws IOException {
             long outputBytes = job.target().dtype().byteSize(range.count());
             // Keep at least one chunk per worker busy, but never let waiting output exceed the bound.
             while (!window.isEmpty() && (bytesInFlight + outputBytes > options.maxBytesInFlight()
@@ -91,7 +98,7 @@ public final class ConversionEngine {
             }
             long sourceBytes = job.source().dtype().byteSize(range.count());
             window.addLast(new Pending(job, sourceBytes, outputBytes,
-                    workers.submit(() -> ChunkConverter.convert(job, range))));
+                    workers.submit(() -> ChunkConverter.convert(job, range, gpu))));
             bytesInFlight += outputBytes;
         }
 

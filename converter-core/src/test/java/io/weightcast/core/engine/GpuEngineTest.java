@@ -1,0 +1,94 @@
+package io.weightcast.core.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.weightcast.core.codec.cuda.CudaKernels;
+import io.weightcast.core.codec.cuda.CudaRuntime;
+import io.weightcast.core.plan.ConversionPlan;
+import io.weightcast.core.plan.TensorJob;
+import io.weightcast.formats.tensor.DType;
+import io.weightcast.formats.tensor.TensorSpec;
+import io.weightcast.formats.tensor.TensorView;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The engine on CUDA devices writes the same bytes as on the CPU; device options parse and fail clearly. */
+class GpuEngineTest {
+
+    @Test
+    void deviceChoicesParse() {
+        assertThat(DeviceChoice.parse("auto")).isEqualTo(DeviceChoice.AUTO);
+        assertThat(DeviceChoice.parse("CPU")).isEqualTo(DeviceChoice.CPU);
+        assertThat(DeviceChoice.parse("cuda")).isEqualTo(new DeviceChoice(DeviceChoice.Kind.CUDA, -1));
+        assertThat(DeviceChoice.parse("cuda:1")).isEqualTo(new DeviceChoice(DeviceChoice.Kind.CUDA, 1));
+        assertThat(DeviceChoice.parse("cuda:1").toString()).isEqualTo("cuda:1");
+        for (String bad : new String[] {"", "cuda:", "cuda:-1", "cuda:x", "tpu", "cpu:0"}) {
+            assertThatThrownBy(() -> DeviceChoice.parse(bad)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("auto, cpu, cuda or cuda:N");
+        }
+    }
+
+    @Test
+    void explicitCudaWithoutAGpuIsAClearError() {
+        assumeTrue(!CudaRuntime.available(), "a GPU is present");
+        ConversionPlan plan = plan(DType.F32);
+        assertThatThrownBy(() -> new ConversionEngine(new EngineOptions(2, 1024, 1 << 20,
+                DeviceChoice.parse("cuda"))).run(plan, new CollectingSink(), ProgressListener.NONE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no CUDA device");
+    }
+
+    @Test
+    void autoWithoutAGpuFallsBackToTheCpu() throws Exception {
+        ConversionPlan plan = plan(DType.F32);
+        CollectingSink cpu = new CollectingSink();
+        CollectingSink auto = new CollectingSink();
+        new ConversionEngine(new EngineOptions(2, 1024, 1 << 20)).run(plan, cpu, ProgressListener.NONE);
+        new ConversionEngine(new EngineOptions(2, 1024, 1 << 20, DeviceChoice.AUTO)).run(plan, auto,
+                ProgressListener.NONE);
+        assertThat(auto.bytes.toByteArray()).isEqualTo(cpu.bytes.toByteArray());
+    }
+
+    /** F32 and F16 sources to every GPU type, chunked, several threads: bytes equal the CPU engine's. */
+    @Test
+    void gpuEngineOutputEqualsCpuEngineOutput() throws Exception {
+        assumeTrue(CudaRuntime.available(), () -> "no CUDA device (" + CudaRuntime.unavailableReason()
+                + "): GPU tests run on a GPU machine through scripts/gpu-suite.sh");
+        for (DType source : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+            ConversionPlan plan = plan(source);
+            CollectingSink cpu = new CollectingSink();
+            CollectingSink gpu = new CollectingSink();
+            new ConversionEngine(new EngineOptions(3, 1 << 16, 1 << 24)).run(plan, cpu, ProgressListener.NONE);
+            new ConversionEngine(new EngineOptions(3, 1 << 16, 1 << 24, DeviceChoice.parse("cuda")))
+                    .run(plan, gpu, ProgressListener.NONE);
+            assertThat(gpu.bytes.toByteArray()).as("from " + source).isEqualTo(cpu.bytes.toByteArray());
+        }
+    }
+
+    private static ConversionPlan plan(DType source) {
+        List<TensorJob> jobs = new ArrayList<>();
+        int seed = 7;
+        List<DType> targets = new ArrayList<>(CudaKernels.types());
+        targets.add(DType.F32);
+        for (DType to : targets) {
+            int rows = 64 + seed;
+            int cols = 4096;
+            TensorView f32 = TestTensors.f32("w" + seed, TestTensors.gaussian(seed++, rows * cols, 0.02f), rows, cols);
+            TensorView t = source == DType.F32 ? f32 : recast(f32, source);
+            jobs.add(new TensorJob(t, new TensorSpec(t.name(), t.shape(), to)));
+        }
+        return new ConversionPlan(jobs);
+    }
+
+    private static TensorView recast(TensorView f32, DType to) {
+        int n = (int) f32.elementCount();
+        float[] v = new float[n];
+        io.weightcast.core.codec.Codecs.scalar(DType.F32).decode(f32.data(), 0, n, v, 0);
+        byte[] b = new byte[(int) to.byteSize(n)];
+        io.weightcast.core.codec.Codecs.scalar(to).encode(v, 0, n, java.lang.foreign.MemorySegment.ofArray(b), 0);
+        return new TensorView(f32.name(), f32.shape(), to, java.lang.foreign.MemorySegment.ofArray(b),
+                f32.file(), 0);
+    }
+}
