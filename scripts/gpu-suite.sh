@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The GPU suite: ONE command on the NVIDIA machine (H100/H200, driver only: no Java, Maven or network there).
+# Runs the GPU test classes (GPU vs scalar bytes for every CUDA codec, engine on GPU vs CPU) and then the GPU
+# benchmark (kernel GB/s vs the card's bandwidth, host pipeline, end-to-end conversion of a >= 4 GB synthetic
+# model on GPU vs CPU), and writes everything to OUTDIR:
+#
+#   here:          scripts/gpu-bundle.sh                       # builds .gpu-bundle/ (jlink'ed JRE + jars), < 60 MB
+#   GPU machine:   bash .gpu-bundle/gpu-suite.sh [OUTDIR] [GpuBenchmark args...]
+#                  (with the device tool: run with carry [".gpu-bundle"]; OUTDIR defaults to $OUT)
+#
+# OUTDIR gets: nvidia-smi.txt, gpu-tests.log (JUnit tree), junit/TEST-junit-jupiter.xml, gpu-bench.md (the report),
+# gpu-bench.log. Exit status: that of the tests (the benchmark runs either way).
+set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+if [ -f "$here/bundle.tar.gz" ] || [ -x "$here/jre/bin/java" ]; then packed="$here"; else packed="$(cd "$here/.." && pwd)/.gpu-bundle"; fi
+if [ -f "$packed/bundle.tar.gz" ]; then
+    bundle="${TMPDIR:-/tmp}/weightcast-gpu-bundle"
+    rm -rf "$bundle" && mkdir -p "$bundle" && tar -C "$bundle" -xzf "$packed/bundle.tar.gz" || exit 3
+else
+    bundle="$packed"
+fi
+out="${1:-${OUT:-$packed/results}}"
+shift || true
+mkdir -p "$out/junit"
+java="$bundle/jre/bin/java"
+flags=(--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED)
+cp="$(ls "$bundle"/lib/*.jar | tr '\n' ':')"
+nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || echo "nvidia-smi failed" >> "$out/nvidia-smi.txt"
+echo "bundle $(cat "$bundle/COMMIT" 2>/dev/null) on $(hostname), $(nproc) cores" | tee "$out/gpu-tests.log"
+
+"$java" "${flags[@]}" -Xmx16g -jar "$bundle/junit-platform-console-standalone.jar" execute \
+    --class-path "$cp" \
+    --select-class io.weightcast.core.conformance.CudaScalarConformanceTest \
+    --select-class io.weightcast.core.engine.GpuEngineTest \
+    --details=tree --disable-banner --disable-ansi-colors --reports-dir "$out/junit" 2>&1 | tee -a "$out/gpu-tests.log"
+tests=${PIPESTATUS[0]}
+
+"$java" "${flags[@]}" -Xmx24g -cp "$cp" io.weightcast.bench.GpuBenchmark --out "$out/gpu-bench.md" \
+    --workdir "${WC_BENCH_DIR:-/tmp/weightcast-gpu-bench}" "$@" 2>&1 | tee "$out/gpu-bench.log"
+echo "tests exit status: $tests" | tee -a "$out/gpu-tests.log"
+exit "$tests"
