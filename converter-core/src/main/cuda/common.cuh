@@ -59,6 +59,39 @@ __device__ __forceinline__ int wc_nearest_int(float f) {
     return (int) rintf(f);
 }
 
+// x86-64 SSE NaN rules, which the scalar Java references follow on the CPU (the JIT emits mulss/addss): a NaN
+// operand comes back quietened (the first one when both are NaN), and an invalid operation on non-NaN operands
+// (0 * inf, inf - inf) gives the "default NaN" 0xFFC00000; the GPU would give 0x7FFFFFFF for all of these.
+__device__ __forceinline__ float wc_x86_nan(float a, float b) {
+    if (a != a) {
+        return __uint_as_float(__float_as_uint(a) | 0x00400000u);
+    }
+    if (b != b) {
+        return __uint_as_float(__float_as_uint(b) | 0x00400000u);
+    }
+    return __uint_as_float(0xFFC00000u);
+}
+
+__device__ __forceinline__ float wc_mul(float a, float b) {
+    float r = a * b;
+    return r == r ? r : wc_x86_nan(a, b);
+}
+
+__device__ __forceinline__ float wc_add(float a, float b) {
+    float r = a + b;
+    return r == r ? r : wc_x86_nan(a, b);
+}
+
+__device__ __forceinline__ float wc_sub(float a, float b) {
+    float r = a - b;
+    return r == r ? r : wc_x86_nan(a, b);
+}
+
+__device__ __forceinline__ float wc_div(float a, float b) {
+    float r = a / b;
+    return r == r ? r : wc_x86_nan(a, b);
+}
+
 __device__ __forceinline__ void wc_put_u16(u8* p, u32 v) {
     p[0] = (u8) v;
     p[1] = (u8) (v >> 8);

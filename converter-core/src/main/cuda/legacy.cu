@@ -127,17 +127,18 @@ __device__ void wc_q5_1_block(const float* x, u8* y) {
     wc_put_u32(y + 4, qh);
 }
 
-// Decoders of one element j of a block (the scalar decodeBlock, one output at a time).
+// Decoders of one element j of a block (the scalar decodeBlock, one output at a time). wc_mul/wc_add give x86's
+// NaN bits where a scale is NaN or inf (0 * inf), as the scalar code does on the CPU.
 __device__ __forceinline__ float wc_q8_0_value(const u8* b, int j) {
     float d = wc_f16_to_f32(wc_get_u16(b));
-    return (float) (int) (signed char) b[2 + j] * d;
+    return wc_mul((float) (int) (signed char) b[2 + j], d);
 }
 
 __device__ __forceinline__ float wc_q4_0_value(const u8* b, int j) {
     float d = wc_f16_to_f32(wc_get_u16(b));
     int q = b[2 + (j & 15)];
     int v = (j < 16 ? (q & 0x0F) : (q >> 4)) - 8;
-    return (float) v * d;
+    return wc_mul((float) v, d);
 }
 
 __device__ __forceinline__ float wc_q4_1_value(const u8* b, int j) {
@@ -145,7 +146,7 @@ __device__ __forceinline__ float wc_q4_1_value(const u8* b, int j) {
     float m = wc_f16_to_f32(wc_get_u16(b + 2));
     int q = b[4 + (j & 15)];
     int v = j < 16 ? (q & 0x0F) : (q >> 4);
-    return (float) v * d + m;
+    return wc_add(wc_mul((float) v, d), m);
 }
 
 __device__ __forceinline__ float wc_q5_0_value(const u8* b, int j) {
@@ -154,7 +155,7 @@ __device__ __forceinline__ float wc_q5_0_value(const u8* b, int j) {
     int q = b[6 + (j & 15)];
     int lo = j < 16 ? (q & 0x0F) : (q >> 4);
     int v = (lo | (int) (((qh >> j) & 1u) << 4)) - 16;
-    return (float) v * d;
+    return wc_mul((float) v, d);
 }
 
 __device__ __forceinline__ float wc_q5_1_value(const u8* b, int j) {
@@ -164,7 +165,7 @@ __device__ __forceinline__ float wc_q5_1_value(const u8* b, int j) {
     int q = b[8 + (j & 15)];
     int lo = j < 16 ? (q & 0x0F) : (q >> 4);
     int v = lo | (int) (((qh >> j) & 1u) << 4);
-    return (float) v * d + m;
+    return wc_add(wc_mul((float) v, d), m);
 }
 
 #define WC_BLOCK_KERNELS(name, BB)                                                                               \

@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.locks.ReentrantLock;
 import jcuda.Pointer;
 import jcuda.driver.CUcontext;
@@ -34,19 +35,21 @@ import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
 
 /**
- * One CUDA device: its primary context, the PTX modules loaded into it (once, on first use), and two
- * {@linkplain Lane lanes} (a stream with pinned host buffers and device buffers each) that
- * {@link #transcode} alternates between so that the host copy of one sub-chunk, the host→device copy, the
- * kernels and the device→host copy of the other overlap.
+ * One CUDA device: its primary context, the PTX modules loaded into it (once, on first use), and a pool of
+ * {@linkplain Lane lanes} (a stream with pinned host buffers and device buffers each): {@link #transcode} takes two
+ * lanes for a large input and alternates between them so that the host copy of one sub-chunk, the host→device
+ * copy, the kernels and the device→host copy of the other overlap, and concurrent callers get lanes of their own.
  *
- * <p>Thread-safe: calls are serialised per device (a conversion fills the device on its own). Obtain devices from
- * {@link CudaRuntime}; they live as long as the JVM.
+ * <p>Thread-safe. Obtain devices from {@link CudaRuntime}; they live as long as the JVM.
  */
 public final class CudaDevice {
 
     /** Elements per sub-chunk (a lane's capacity): 4 Mi, a multiple of every block size (≤ 256). */
     public static final int LANE_ELEMENTS = 1 << 22;
     private static final long LANE_BYTES = 4L * LANE_ELEMENTS; // the widest element is an f32
+    /** Streams (with their buffers: 32 MiB pinned, 48 MiB on the device) per device at most. */
+    public static final int DEFAULT_LANES = 4;
+    public static final String LANES_PROPERTY = "weightcast.cuda.lanes";
 
     private final int ordinal;
     private final String name;
@@ -59,7 +62,9 @@ public final class CudaDevice {
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, CUmodule> modules = new HashMap<>();
     private final Map<String, CUfunction> functions = new HashMap<>();
-    private Lane[] lanes;
+    private final LinkedBlockingQueue<Lane> freeLanes = new LinkedBlockingQueue<>();
+    private final int maxLanes = Math.max(1, Integer.getInteger(LANES_PROPERTY, DEFAULT_LANES));
+    private int lanesCreated;
 
     CudaDevice(int ordinal) {
         this.ordinal = ordinal;
@@ -195,12 +200,42 @@ public final class CudaDevice {
         }
     }
 
+    private Lane acquireLane(boolean wait) {
+        Lane l = freeLanes.poll();
+        if (l != null) {
+            return l;
+        }
+        synchronized (freeLanes) {
+            if (lanesCreated < maxLanes) {
+                lanesCreated++;
+                try {
+                    return new Lane();
+                } catch (RuntimeException | Error e) {
+                    lanesCreated--;
+                    throw e;
+                }
+            }
+        }
+        if (!wait) {
+            return null;
+        }
+        try {
+            return freeLanes.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a CUDA stream", e);
+        }
+    }
+
     /**
      * Converts {@code count} elements of type {@code from} at {@code src[srcOffset..]} to type {@code to} at
      * {@code dst[dstOffset..]}, entirely on this device: host→device copy of the source bytes, the decode kernel
      * of {@code from} (none for F32), the encode kernel of {@code to} (none for F32), device→host copy. Large inputs
-     * go through in sub-chunks of {@link #LANE_ELEMENTS}, alternating between two streams. {@code count} must be
-     * whole blocks of both types. The segments may be heap or native (mapped files included).
+     * go through in sub-chunks of {@link #LANE_ELEMENTS}, alternating between two streams where two are free, so
+     * that one sub-chunk's host copies overlap the other's transfers and kernels. Several threads may call at once:
+     * each works on its own streams (up to {@value #DEFAULT_LANES} per device, property {@value #LANES_PROPERTY}),
+     * so the engine's workers overlap on the GPU and do their host copies in parallel. {@code count} must be whole
+     * blocks of both types. The segments may be heap or native (mapped files included).
      *
      * @throws UnsupportedOperationException when a type has no kernel ({@link CudaKernels#canTranscode})
      */
@@ -216,49 +251,47 @@ public final class CudaDevice {
         }
         CudaKernels.Kernel decode = from == DType.F32 ? null : CudaKernels.spec(from).decode();
         CudaKernels.Kernel encode = to == DType.F32 ? null : CudaKernels.spec(to).encode();
-        lock.lock();
+        makeCurrent();
+        Lane first = acquireLane(true);
+        Lane second = count > LANE_ELEMENTS ? acquireLane(false) : null;
+        Lane[] use = second == null ? new Lane[] {first} : new Lane[] {first, second};
+        boolean ok = false;
         try {
-            makeCurrent();
-            if (lanes == null) {
-                lanes = new Lane[] {new Lane(), new Lane()};
-            }
-            boolean ok = false;
-            try {
-                int k = 0;
-                for (long done = 0; done < count; done += LANE_ELEMENTS, k++) {
-                    long n = Math.min(LANE_ELEMENTS, count - done);
-                    Lane lane = lanes[k & 1];
-                    lane.finish();
-                    long inBytes = from.byteSize(n);
-                    long outBytes = to.byteSize(n);
-                    MemorySegment.copy(src, srcOffset + from.byteSize(done), lane.hostInSeg, 0, inBytes);
-                    cuMemcpyHtoDAsync(lane.devIn, lane.hostIn, inBytes, lane.stream);
-                    CUdeviceptr f32 = lane.devIn;
-                    if (decode != null) {
-                        launch(decode, n / from.blockSize(), lane.devIn, lane.devF32, lane.stream);
-                        f32 = lane.devF32;
-                    }
-                    CUdeviceptr out = f32;
-                    if (encode != null) {
-                        launch(encode, n / to.blockSize(), f32, lane.devOut, lane.stream);
-                        out = lane.devOut;
-                    }
-                    cuMemcpyDtoHAsync(lane.hostOut, out, outBytes, lane.stream);
-                    lane.pendingDst = dst;
-                    lane.pendingOffset = dstOffset + to.byteSize(done);
-                    lane.pendingBytes = outBytes;
+            int k = 0;
+            for (long done = 0; done < count; done += LANE_ELEMENTS, k++) {
+                long n = Math.min(LANE_ELEMENTS, count - done);
+                Lane lane = use[k % use.length];
+                lane.finish();
+                long inBytes = from.byteSize(n);
+                long outBytes = to.byteSize(n);
+                MemorySegment.copy(src, srcOffset + from.byteSize(done), lane.hostInSeg, 0, inBytes);
+                cuMemcpyHtoDAsync(lane.devIn, lane.hostIn, inBytes, lane.stream);
+                CUdeviceptr f32 = lane.devIn;
+                if (decode != null) {
+                    launch(decode, n / from.blockSize(), lane.devIn, lane.devF32, lane.stream);
+                    f32 = lane.devF32;
                 }
-                lanes[k & 1].finish();
-                lanes[(k + 1) & 1].finish();
-                ok = true;
-            } finally {
-                if (!ok) {
-                    lanes[0].abandon();
-                    lanes[1].abandon();
+                CUdeviceptr out = f32;
+                if (encode != null) {
+                    launch(encode, n / to.blockSize(), f32, lane.devOut, lane.stream);
+                    out = lane.devOut;
                 }
+                cuMemcpyDtoHAsync(lane.hostOut, out, outBytes, lane.stream);
+                lane.pendingDst = dst;
+                lane.pendingOffset = dstOffset + to.byteSize(done);
+                lane.pendingBytes = outBytes;
             }
+            for (int i = 0; i < use.length; i++) {
+                use[(k + i) % use.length].finish();
+            }
+            ok = true;
         } finally {
-            lock.unlock();
+            for (Lane l : use) {
+                if (!ok) {
+                    l.abandon();
+                }
+                freeLanes.add(l);
+            }
         }
     }
 
