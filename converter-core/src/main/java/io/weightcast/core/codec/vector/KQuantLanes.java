@@ -102,8 +102,11 @@ final class KQuantLanes {
         scale.blend(zero, allZero).intoArray(scales, so);
     }
 
-    /** {@code make_q3_quants(n, nmax, x, L, true)} per lane (weights x²); outputs as {@link #makeQxQuants}. */
-    static void makeQ3Quants(int n, int nmax, float[] xt, int[] lt, float[] scales, int so) {
+    /**
+     * {@code make_q3_quants(n, nmax, x, L, true)} per lane (weights x²); outputs as {@link #makeQxQuants}, codes
+     * as floats. The codes are kept as floats inside too (exact small integers), so every mask is a float mask.
+     */
+    static void makeQ3Quants(int n, int nmax, float[] xt, float[] lt, float[] scales, int so) {
         FloatVector zero = FloatVector.zero(F);
         FloatVector amax = zero;
         FloatVector max = zero;
@@ -121,9 +124,8 @@ final class KQuantLanes {
         for (int i = 0; i < n; i++) {
             FloatVector x = FloatVector.fromArray(F, xt, i * L);
             FloatVector w = x.mul(x);
-            IntVector li = nearestInt(iscale.mul(x)).min(nmax - 1).max(-nmax);
-            li.intoArray(lt, i * L);
-            FloatVector l = toFloat(li);
+            FloatVector l = toFloat(nearestInt(iscale.mul(x)).min(nmax - 1).max(-nmax));
+            l.intoArray(lt, i * L);
             sumlx = sumlx.add(w.mul(x).mul(l));
             suml2 = suml2.add(w.mul(l).mul(l));
         }
@@ -133,31 +135,26 @@ final class KQuantLanes {
             for (int i = 0; i < n; i++) {
                 FloatVector x = FloatVector.fromArray(F, xt, i * L);
                 FloatVector w = x.mul(x);
-                IntVector li = IntVector.fromArray(I, lt, i * L);
-                FloatVector l = toFloat(li);
+                FloatVector l = FloatVector.fromArray(F, lt, i * L);
                 FloatVector slx = sumlx.sub(w.mul(x).mul(l));
                 VectorMask<Float> pos = slx.compare(VectorOperators.GT, 0.0f).and(active);
-                if (!pos.anyTrue()) {
-                    continue;
-                }
                 FloatVector sl2 = suml2.sub(w.mul(l).mul(l));
-                IntVector newLi = nearestInt(x.mul(sl2).div(slx)).min(nmax - 1).max(-nmax);
-                VectorMask<Float> differs = newLi.compare(VectorOperators.NE, li).cast(F).and(pos);
-                FloatVector newL = toFloat(newLi);
+                FloatVector newL = toFloat(nearestInt(x.mul(sl2).div(slx)).min(nmax - 1).max(-nmax));
+                VectorMask<Float> differs = newL.compare(VectorOperators.NE, l).and(pos);
                 slx = slx.add(w.mul(x).mul(newL));
                 sl2 = sl2.add(w.mul(newL).mul(newL));
                 VectorMask<Float> accept = differs.and(sl2.compare(VectorOperators.GT, 0.0f))
                         .and(slx.mul(slx).mul(suml2).compare(VectorOperators.GT, sumlx.mul(sumlx).mul(sl2)));
-                li.blend(newLi, accept.cast(I)).intoArray(lt, i * L);
+                l.blend(newL, accept).intoArray(lt, i * L);
                 sumlx = sumlx.blend(slx, accept);
                 suml2 = suml2.blend(sl2, accept);
                 changed = changed.or(accept);
             }
             active = active.and(changed);
         }
-        VectorMask<Integer> zi = allZero.cast(I);
+        FloatVector off = FloatVector.broadcast(F, (float) nmax).blend(zero, allZero);
         for (int i = 0; i < n; i++) {
-            IntVector.fromArray(I, lt, i * L).add(nmax).blend(0, zi).intoArray(lt, i * L);
+            FloatVector.fromArray(F, lt, i * L).add(off).blend(zero, allZero).intoArray(lt, i * L);
         }
         FloatVector scale = sumlx.div(suml2).blend(zero, suml2.compare(VectorOperators.GT, 0.0f).not());
         scale.blend(zero, allZero).intoArray(scales, so);
@@ -176,11 +173,11 @@ final class KQuantLanes {
     /** {@code best_index_int8(x)} per lane. */
     static IntVector iq4Index(FloatVector x) {
         FloatVector x2 = x.add(x);
-        IntVector idx = IntVector.zero(I);
+        FloatVector idx = FloatVector.zero(F);
         for (int k = 1; k < 16; k++) {
-            idx = idx.add(1, x2.compare(VectorOperators.LT, MID2[k]).not().cast(I));
+            idx = idx.add(1.0f, x2.compare(VectorOperators.LT, MID2[k]).not());
         }
-        return idx;
+        return (IntVector) idx.convert(VectorOperators.F2I, 0);
     }
 
     /** {@link Iq4Math#searchBlock} per lane over 32 transposed elements; returns each lane's scale d. */

@@ -29,6 +29,7 @@ final class Q3_KVector extends WeightedBlockCodec {
         float[] xt = new float[16 * L];
         float[] wt = new float[16 * L];
         int[] lt = new int[16 * L];
+        float[] lf = new float[16 * L];
         for (int b = 0; b < blocks; b++) {
             int o = srcOffset + b * QK;
             if (importance != null) {
@@ -45,13 +46,18 @@ final class Q3_KVector extends WeightedBlockCodec {
                     }
                 }
                 if (importance == null) {
-                    KQuantLanes.makeQ3Quants(16, 4, xt, lt, s.scales, g);
+                    KQuantLanes.makeQ3Quants(16, 4, xt, lf, s.scales, g);
+                    for (int k = 0; k < L; k++) {
+                        for (int i = 0; i < 16; i++) {
+                            s.l[16 * (g + k) + i] = (byte) lf[i * L + k];
+                        }
+                    }
                 } else {
                     KQuantLanes.makeQxQuants(16, 4, xt, wt, lt, s.scales, g);
-                }
-                for (int k = 0; k < L; k++) {
-                    for (int i = 0; i < 16; i++) {
-                        s.l[16 * (g + k) + i] = (byte) lt[i * L + k];
+                    for (int k = 0; k < L; k++) {
+                        for (int i = 0; i < 16; i++) {
+                            s.l[16 * (g + k) + i] = (byte) lt[i * L + k];
+                        }
                     }
                 }
             }
