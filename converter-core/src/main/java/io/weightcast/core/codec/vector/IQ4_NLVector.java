@@ -70,6 +70,14 @@ final class IQ4_NLVector extends WeightedBlockCodec {
                 }
             }
             MemorySegment.copy(out, 0, dst, BYTE, dstOffset + (long) b0 * BLOCK_BYTES, n * BLOCK_BYTES);
+            for (int k = 0; k < n; k++) {
+                int o = srcOffset + (b0 + k) * QK;
+                int qo = importanceOffset + (b0 + k) * QK;
+                if (KQuantLanes.nonFinite(src, o, QK) || KQuantLanes.nonFinite(importance, qo, QK)) {
+                    IQ4_NLScalar.encodeBlock(src, o, importance, qo, dst, dstOffset + (long) (b0 + k) * BLOCK_BYTES,
+                            w);
+                }
+            }
         }
     }
 

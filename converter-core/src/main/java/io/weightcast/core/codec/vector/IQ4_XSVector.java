@@ -79,6 +79,12 @@ final class IQ4_XSVector extends WeightedBlockCodec {
                     }
                 }
                 MemorySegment.copy(out, 0, dst, BYTE, dstOffset + (long) (b0 + sb) * BLOCK_BYTES, BLOCK_BYTES);
+                int o = srcOffset + (b0 + sb) * QK;
+                int qo = importanceOffset + (b0 + sb) * QK;
+                if (KQuantLanes.nonFinite(src, o, QK) || KQuantLanes.nonFinite(importance, qo, QK)) {
+                    IQ4_XSScalar.encodeBlock(src, o, importance, qo, dst, dstOffset + (long) (b0 + sb) * BLOCK_BYTES,
+                            s[sb]);
+                }
             }
         }
     }

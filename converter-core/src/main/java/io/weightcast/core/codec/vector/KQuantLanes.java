@@ -35,6 +35,23 @@ final class KQuantLanes {
         }
     }
 
+    /**
+     * Whether {@code a[o..o+n)} holds a NaN or an infinity. Such (super-)blocks go to the scalar code: a NaN's payload
+     * feeds ggml's nearest_int, and which payload an operation propagates depends on operand order, which Java
+     * (and a vector kernel) does not fix.
+     */
+    static boolean nonFinite(float[] a, int o, int n) {
+        if (a == null) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if ((Float.floatToRawIntBits(a[o + i]) & 0x7F800000) == 0x7F800000) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static IntVector nearestInt(FloatVector v) {
         return v.add(12582912.0f).reinterpretAsInts().and(0x007FFFFF).sub(0x00400000);
     }

@@ -32,6 +32,11 @@ final class Q3_KVector extends WeightedBlockCodec {
         float[] lf = new float[16 * L];
         for (int b = 0; b < blocks; b++) {
             int o = srcOffset + b * QK;
+            int qo = importanceOffset + b * QK;
+            if (KQuantLanes.nonFinite(src, o, QK) || KQuantLanes.nonFinite(importance, qo, QK)) {
+                Q3_KScalar.encodeBlock(src, o, importance, qo, dst, dstOffset + (long) b * BLOCK_BYTES, s);
+                continue;
+            }
             if (importance != null) {
                 Q3_KScalar.weights(src, o, importance, importanceOffset + b * QK, s);
             }

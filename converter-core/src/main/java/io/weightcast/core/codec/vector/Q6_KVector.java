@@ -33,6 +33,10 @@ final class Q6_KVector extends WeightedBlockCodec {
         for (int b = 0; b < blocks; b++) {
             int o = srcOffset + b * QK;
             int qo = importanceOffset + b * QK;
+            if (KQuantLanes.nonFinite(src, o, QK) || KQuantLanes.nonFinite(importance, qo, QK)) {
+                Q6_KScalar.encodeBlock(src, o, importance, qo, dst, dstOffset + (long) b * BLOCK_BYTES, s);
+                continue;
+            }
             for (int g = 0; g < 16; g += L) {
                 for (int k = 0; k < L; k++) {
                     int e = o + 16 * (g + k);
