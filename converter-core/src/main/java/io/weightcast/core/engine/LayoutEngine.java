@@ -135,7 +135,7 @@ public final class LayoutEngine {
             if (p.item() instanceof WriteItem.Encoded e) {
                 sides.add(band.side());
                 if (p.last()) {
-                    List<MemorySegment> rest = e.encoder().finish(List.copyOf(sides));
+                    List<MemorySegment> rest = e.encoder().finish(new ArrayList<>(sides)); // sides may be null
                     sides.clear();
                     for (MemorySegment s : rest) {
                         sink.write(s);

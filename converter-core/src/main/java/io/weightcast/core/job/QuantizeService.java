@@ -64,7 +64,7 @@ public final class QuantizeService {
                 if (why.isEmpty()) {
                     long srcBytes = t.storedBytes();
                     items.add(new WriteItem.Encoded(t.name(), t.elementCount(), srcBytes, t.source(),
-                            layout.encoder(t.name(), t.shape(), t.dtype()), module));
+                            layout.encoder(t.name(), t.shape(), t.dtype(), t.source()), module));
                     quantized++;
                     continue;
                 }

@@ -68,7 +68,8 @@ public final class Fp8BlockLayout implements QuantLayout {
     }
 
     @Override
-    public WeightEncoder encoder(String name, long[] shape, DType originalDtype) {
+    public WeightEncoder encoder(String name, long[] shape, DType originalDtype,
+            io.weightcast.core.plan.ElementSource source) {
         long[] scaleShape = shape.clone();
         scaleShape[shape.length - 2] = shape[shape.length - 2] / blockM;
         scaleShape[shape.length - 1] = shape[shape.length - 1] / blockN;

@@ -16,7 +16,8 @@ interface LayoutReader {
      *
      * @param config the {@code quantization_config} (or MLX {@code quantization}) object, or an empty map
      */
-    List<LogicalTensor> claim(Map<String, TensorView> remaining, Map<String, Object> config, ReadContext ctx);
+    List<LogicalTensor> claim(Map<String, TensorView> remaining, Map<String, Object> config, ReadContext ctx)
+            throws java.io.IOException;
 
     /** Side information the readers share (extra files such as quanto_qmap.json, the folder). */
     record ReadContext(java.nio.file.Path folder, Map<String, Object> fullConfig) {

@@ -1,6 +1,7 @@
 package io.weightcast.core.layout;
 
 import io.weightcast.core.engine.WeightEncoder;
+import io.weightcast.core.plan.ElementSource;
 import io.weightcast.formats.tensor.DType;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +22,11 @@ public interface QuantLayout {
     /** Why this layout cannot store a weight of this shape (it then stays unquantized), or empty. */
     Optional<String> unsupportedShape(long[] shape);
 
-    /** The encoder for one weight (a Linear's {@code X.weight}). */
-    WeightEncoder encoder(String name, long[] shape, DType originalDtype);
+    /**
+     * The encoder for one weight (a Linear's {@code X.weight}). {@code source} lets a layout whose stored shapes
+     * depend on whole-tensor statistics (bnb's double-quant offset, a per-tensor scale) make a first pass.
+     */
+    WeightEncoder encoder(String name, long[] shape, DType originalDtype, ElementSource source);
 
     /**
      * The {@code quantization_config} object.

@@ -39,7 +39,8 @@ public record QuantizedCheckpoint(List<LogicalTensor> tensors, Summary summary) 
     }
 
     @SuppressWarnings("unchecked")
-    public static QuantizedCheckpoint of(ModelFile model, Path folder, Map<String, Object> config) {
+    public static QuantizedCheckpoint of(ModelFile model, Path folder, Map<String, Object> config)
+            throws IOException {
         Map<String, Object> qc = config.get("quantization_config") instanceof Map<?, ?> m
                 ? (Map<String, Object>) m
                 : config.get("quantization") instanceof Map<?, ?> m2 ? (Map<String, Object>) m2 : Map.of();
@@ -64,7 +65,7 @@ public record QuantizedCheckpoint(List<LogicalTensor> tensors, Summary summary) 
     }
 
     private static List<LayoutReader> readers() {
-        return List.of(new Fp8BlockReader());
+        return List.of(new Fp8BlockReader(), new BnbReader());
     }
 
     private static Summary summarize(Map<String, Object> qc, List<LogicalTensor> tensors, int quantized) {
