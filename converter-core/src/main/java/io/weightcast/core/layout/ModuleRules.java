@@ -89,7 +89,7 @@ public final class ModuleRules {
             if (match) {
                 boolean literal = module.equals(p) || module.startsWith(p + ".") || module.endsWith("." + p)
                         || module.endsWith(p) && !p.contains(".") && module.endsWith("." + p);
-                if (!literal) {
+                if (!literal && !p.startsWith("\\Q")) {
                     String w = "modules_to_not_convert pattern '" + p + "' also matches '" + module
                             + "' (transformers matches patterns as start-anchored regexes and by suffix; write '"
                             + p + "\\.' or the full name to match only that module)";
