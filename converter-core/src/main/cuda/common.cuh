@@ -181,3 +181,73 @@ __device__ __forceinline__ void wc_decode_elementwise(const u8* __restrict__ x, 
     const long long e0 = (long long) blockIdx.x * WC_ELEM_ITEMS;               \
     const long long left = n - e0;                                             \
     const int ne = left < WC_ELEM_ITEMS ? (int) left : WC_ELEM_ITEMS;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Searching quantizers (k-quants, IQ4): encode kernels take an optional importance matrix and report blocks whose
+// bytes would depend on a NaN payload, which the GPU cannot reproduce (x86 keeps payloads, the GPU makes every NaN
+// 0x7FFFFFFF). Signature: (x, y, nblocks, qw, rowBlocks, colBlock0, flags): qw is null or the imatrix of one row
+// (rowBlocks blocks); block b of the launch uses qw + ((colBlock0 + b) % rowBlocks) * QK; flags[b] is set to 1
+// when the host must encode block b with the scalar codec instead (CudaDevice does), else 0.
+
+// KQuantSymmetric.nearestInt: ggml's magic-number rounding, bit for bit (also for |f| >= 2^22 and inf); a NaN
+// input makes the block CPU-bound (its result depends on the NaN's payload).
+__device__ __forceinline__ int wc_nearest_int_bits(float f, bool* cpu) {
+    if (f != f) {
+        *cpu = true;
+    }
+    return (int) (__float_as_uint(f + 12582912.0f) & 0x007FFFFFu) - 0x00400000;
+}
+
+template <int QK, int BB, int NB, void (*ENC)(const float*, u8*, const float*, bool*)>
+__device__ __forceinline__ void wc_encode_staged_w(const float* __restrict__ x, u8* __restrict__ y, long long nblocks,
+        const float* __restrict__ qw, int rowBlocks, int colBlock0, u8* __restrict__ flags) {
+    constexpr int STRIDE = QK + 1;
+    __shared__ float sx[NB * STRIDE];
+    __shared__ u32 sy[(NB * BB + 3) / 4];
+    const long long b0 = (long long) blockIdx.x * NB;
+    const long long left = nblocks - b0;
+    const int nb = left < NB ? (int) left : NB;
+    const int ne = nb * QK;
+    const float4* x4 = reinterpret_cast<const float4*>(x + b0 * QK);
+    for (int i = threadIdx.x; i < ne / 4; i += blockDim.x) {
+        float4 v = x4[i];
+        int e = i * 4;
+        float* s = sx + (e / QK) * STRIDE + (e % QK);
+        s[0] = v.x;
+        s[1] = v.y;
+        s[2] = v.z;
+        s[3] = v.w;
+    }
+    __syncthreads();
+    for (int b = threadIdx.x; b < nb; b += blockDim.x) {
+        const float* w = qw == nullptr ? nullptr
+                : qw + (long long) ((colBlock0 + (b0 + b) % rowBlocks) % rowBlocks) * QK;
+        bool cpu = false;
+        ENC(sx + b * STRIDE, reinterpret_cast<u8*>(sy) + b * BB, w, &cpu);
+        flags[b0 + b] = cpu ? 1 : 0;
+    }
+    __syncthreads();
+    const int nbytes = nb * BB;
+    u8* yb = y + b0 * BB;
+    const int nw = nbytes / 4;
+    u32* y4 = reinterpret_cast<u32*>(yb);
+    for (int i = threadIdx.x; i < nw; i += blockDim.x) {
+        y4[i] = sy[i];
+    }
+    for (int i = nw * 4 + threadIdx.x; i < nbytes; i += blockDim.x) {
+        yb[i] = reinterpret_cast<const u8*>(sy)[i];
+    }
+}
+
+#define WC_SEARCH_THREADS_32 128
+#define WC_SEARCH_THREADS_256 32
+
+#define WC_SEARCH_KERNELS(name, QKV, BB, NBV)                                                                     \
+    extern "C" __global__ void __launch_bounds__(NBV)                                                            \
+    wc_encode_##name(const float* __restrict__ x, u8* __restrict__ y, long long nblocks,                         \
+            const float* __restrict__ qw, int rowBlocks, int colBlock0, u8* __restrict__ flags) {                \
+        wc_encode_staged_w<QKV, BB, NBV, wc_##name##_block>(x, y, nblocks, qw, rowBlocks, colBlock0, flags);     \
+    }                                                                                                            \
+    extern "C" __global__ void wc_decode_##name(const u8* __restrict__ x, float* __restrict__ y, long long nblocks) { \
+        wc_decode_elementwise<QKV, BB, wc_##name##_value>(x, y, nblocks);                                        \
+    }

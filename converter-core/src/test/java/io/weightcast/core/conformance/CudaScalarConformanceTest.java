@@ -122,6 +122,48 @@ class CudaScalarConformanceTest {
         assertThat(tried).isPositive();
     }
 
+    static Stream<DType> weightedTypes() {
+        return types().filter(CudaKernels::encodesImportance);
+    }
+
+    /** With an importance matrix (ggml's imatrix: one weight per column; zeros and outliers included). */
+    @ParameterizedTest
+    @MethodSource("weightedTypes")
+    void weightedEncodeEqualsScalarBytes(DType t) {
+        Codec scalar = Codecs.scalar(t);
+        int n = ROWS * ROW;
+        for (CudaDevice dev : devices()) {
+            Codec gpu = CudaCodec.of(t, dev).orElseThrow();
+            long seed = SEED + 1000;
+            for (RowGenerators.Named g : generators()) {
+                float[] x;
+                try {
+                    x = rows(g, t, seed++);
+                } catch (IllegalArgumentException notForThisType) {
+                    continue;
+                }
+                SplittableRandom r = new SplittableRandom(seed);
+                float[] importance = new float[ROW];
+                for (int i = 0; i < ROW; i++) {
+                    int k = r.nextInt(20);
+                    importance[i] = k == 0 ? 0f : k == 1 ? (float) (r.nextDouble() * 1e4) : (float) r.nextDouble();
+                }
+                byte[] want = new byte[(int) t.byteSize(n)];
+                byte[] got = new byte[want.length];
+                scalar.encodeRows(x, 0, ROWS, ROW, importance, MemorySegment.ofArray(want), 0);
+                gpu.encodeRows(x, 0, ROWS, ROW, importance, MemorySegment.ofArray(got), 0);
+                int at = Arrays.mismatch(want, got);
+                if (at >= 0) {
+                    int block = at / t.blockBytes();
+                    fail(String.format("%s with imatrix on %s, rows '%s': first differing byte %d (block %d)%n"
+                            + "  scalar %s%n  cuda   %s", t, dev, g.name(), at, block,
+                            hex(want, block * t.blockBytes(), t.blockBytes()),
+                            hex(got, block * t.blockBytes(), t.blockBytes())));
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("types")
     void decodeEqualsScalarFloats(DType t) {

@@ -33,6 +33,23 @@ public final class CudaCodec extends BlockCodec {
         return Codecs.scalar(type()).usesImportance();
     }
 
+    /**
+     * Rows weighted by an importance matrix: on the GPU for types with a weighted kernel (k-quants, IQ4), refused
+     * like the scalar reference for the others (which do not implement it either).
+     */
+    @Override
+    public void encodeRows(float[] src, int srcOffset, int rows, int rowLength, float[] importance,
+            MemorySegment dst, long dstOffset) {
+        if (importance == null || !CudaKernels.encodesImportance(type())) {
+            super.encodeRows(src, srcOffset, rows, rowLength, importance, dst, dstOffset);
+            return;
+        }
+        long n = Math.multiplyExact((long) rows, rowLength);
+        java.util.Objects.checkFromIndexSize(srcOffset, n, src.length);
+        device.transcode(DType.F32, MemorySegment.ofArray(src), 4L * srcOffset, type(), dst, dstOffset, n,
+                importance, rowLength, 0);
+    }
+
     public CudaDevice device() {
         return device;
     }

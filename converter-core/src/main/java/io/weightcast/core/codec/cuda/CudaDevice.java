@@ -16,6 +16,7 @@ import static jcuda.driver.JCudaDriver.cuModuleLoadData;
 import static jcuda.driver.JCudaDriver.cuStreamCreate;
 import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
+import io.weightcast.core.codec.Codec;
 import io.weightcast.formats.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -149,10 +150,28 @@ public final class CudaDevice {
 
     /** Launches {@code k} over {@code nblocks} type blocks: {@code k(in, out, nblocks)} on {@code stream}. */
     public void launch(CudaKernels.Kernel k, long nblocks, CUdeviceptr in, CUdeviceptr out, CUstream stream) {
+        if (k.searching()) {
+            throw new IllegalArgumentException(k.function() + " needs launchSearching");
+        }
         if (nblocks == 0) {
             return;
         }
         Pointer params = Pointer.to(Pointer.to(in), Pointer.to(out), Pointer.to(new long[] {nblocks}));
+        cuLaunchKernel(function(k), k.grid(nblocks), 1, 1, k.threads(), 1, 1, 0, stream, params, null);
+    }
+
+    /**
+     * Launches a searching encode kernel: {@code k(in, out, nblocks, qw, rowBlocks, colBlock0, flags)}; {@code qw}
+     * null for no importance matrix.
+     */
+    public void launchSearching(CudaKernels.Kernel k, long nblocks, CUdeviceptr in, CUdeviceptr out, CUdeviceptr qw,
+            int rowBlocks, int colBlock0, CUdeviceptr flags, CUstream stream) {
+        if (nblocks == 0) {
+            return;
+        }
+        Pointer params = Pointer.to(Pointer.to(in), Pointer.to(out), Pointer.to(new long[] {nblocks}),
+                Pointer.to(qw == null ? new CUdeviceptr() : qw), Pointer.to(new int[] {rowBlocks}),
+                Pointer.to(new int[] {colBlock0}), Pointer.to(flags));
         cuLaunchKernel(function(k), k.grid(nblocks), 1, 1, k.threads(), 1, 1, 0, stream, params, null);
     }
 
@@ -166,9 +185,16 @@ public final class CudaDevice {
         final CUdeviceptr devIn = new CUdeviceptr();
         final CUdeviceptr devF32 = new CUdeviceptr();
         final CUdeviceptr devOut = new CUdeviceptr();
+        final CUdeviceptr devFlags = new CUdeviceptr();
+        final Pointer hostFlags = new Pointer();
+        final MemorySegment hostFlagsSeg;
+        CUdeviceptr devQw;
+        long devQwBytes;
         MemorySegment pendingDst;
         long pendingOffset;
         long pendingBytes;
+        /** Blocks flagged by a searching kernel are re-encoded on the CPU by this, once the output is copied. */
+        Runnable pendingFixup;
 
         Lane() {
             cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING);
@@ -179,6 +205,24 @@ public final class CudaDevice {
             cuMemAlloc(devIn, LANE_BYTES);
             cuMemAlloc(devF32, LANE_BYTES);
             cuMemAlloc(devOut, LANE_BYTES);
+            cuMemAlloc(devFlags, LANE_ELEMENTS / 32);
+            cuMemAllocHost(hostFlags, LANE_ELEMENTS / 32);
+            hostFlagsSeg = MemorySegment.ofBuffer(hostFlags.getByteBuffer(0, LANE_ELEMENTS / 32));
+        }
+
+        /** A device copy of the importance matrix (reallocated when it grows). */
+        CUdeviceptr importance(float[] qw) {
+            long bytes = 4L * qw.length;
+            if (devQw == null || devQwBytes < bytes) {
+                if (devQw != null) {
+                    jcuda.driver.JCudaDriver.cuMemFree(devQw);
+                }
+                devQw = new CUdeviceptr();
+                cuMemAlloc(devQw, bytes);
+                devQwBytes = bytes;
+            }
+            jcuda.driver.JCudaDriver.cuMemcpyHtoD(devQw, Pointer.to(qw), bytes);
+            return devQw;
         }
 
         /** Waits for the lane's work and copies its pending output to its destination. */
@@ -187,11 +231,17 @@ public final class CudaDevice {
             if (pendingDst != null) {
                 MemorySegment.copy(hostOutSeg, 0, pendingDst, pendingOffset, pendingBytes);
                 pendingDst = null;
+                if (pendingFixup != null) {
+                    Runnable r = pendingFixup;
+                    pendingFixup = null;
+                    r.run();
+                }
             }
         }
 
         void abandon() {
             pendingDst = null;
+            pendingFixup = null;
             try {
                 cuStreamSynchronize(stream);
             } catch (RuntimeException ignored) {
@@ -241,6 +291,26 @@ public final class CudaDevice {
      */
     public void transcode(DType from, MemorySegment src, long srcOffset, DType to, MemorySegment dst, long dstOffset,
             long count) {
+        transcode(from, src, srcOffset, to, dst, dstOffset, count, null, 0, 0);
+    }
+
+    /**
+     * As {@link #transcode(DType, MemorySegment, long, DType, MemorySegment, long, long)}, with ggml's importance
+     * matrix for types whose quantizer uses one ({@link CudaKernels#encodesImportance}): {@code importance} holds
+     * one weight per column of rows of {@code rowLength} elements, and element 0 of this call is in column
+     * {@code firstColumn}. Blocks whose bytes would depend on a NaN payload (which x86 keeps and the GPU does not)
+     * are flagged by the kernel and encoded here with the scalar codec, so the bytes always equal the CPU's.
+     */
+    public void transcode(DType from, MemorySegment src, long srcOffset, DType to, MemorySegment dst, long dstOffset,
+            long count, float[] importance, int rowLength, int firstColumn) {
+        if (importance != null && !CudaKernels.encodesImportance(to)) {
+            throw new UnsupportedOperationException(to + ": no importance-weighted CUDA kernel");
+        }
+        if (importance != null && (rowLength <= 0 || rowLength % to.blockSize() != 0 || importance.length < rowLength
+                || firstColumn % to.blockSize() != 0 || firstColumn < 0 || firstColumn >= rowLength)) {
+            throw new IllegalArgumentException("importance of " + importance.length + " for rows of " + rowLength
+                    + " from column " + firstColumn + " does not fit " + to + " blocks");
+        }
         if (!CudaKernels.canTranscode(from, to)) {
             throw new UnsupportedOperationException("no CUDA kernels for " + from + " -> " + to);
         }
@@ -272,8 +342,21 @@ public final class CudaDevice {
                     f32 = lane.devF32;
                 }
                 CUdeviceptr out = f32;
-                if (encode != null) {
-                    launch(encode, n / to.blockSize(), f32, lane.devOut, lane.stream);
+                long nb = n / to.blockSize();
+                if (encode != null && encode.searching()) {
+                    CUdeviceptr qw = importance == null ? null : lane.importance(importance);
+                    int rowBlocks = importance == null ? 1 : rowLength / to.blockSize();
+                    int colBlock0 = importance == null ? 0
+                            : (int) (((firstColumn + done) % rowLength) / to.blockSize());
+                    launchSearching(encode, nb, f32, lane.devOut, qw, rowBlocks, colBlock0, lane.devFlags,
+                            lane.stream);
+                    jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync(lane.hostFlags, lane.devFlags, nb, lane.stream);
+                    long firstElement = done;
+                    lane.pendingFixup = () -> cpuFixup(lane.hostFlagsSeg, nb, from, src, srcOffset, to, dst,
+                            dstOffset, firstElement, importance, rowLength, firstColumn);
+                    out = lane.devOut;
+                } else if (encode != null) {
+                    launch(encode, nb, f32, lane.devOut, lane.stream);
                     out = lane.devOut;
                 }
                 cuMemcpyDtoHAsync(lane.hostOut, out, outBytes, lane.stream);
@@ -293,6 +376,42 @@ public final class CudaDevice {
                 freeLanes.add(l);
             }
         }
+    }
+
+    /** Re-encodes, with the scalar codecs, the blocks of a sub-chunk starting at element {@code first} that the kernel flagged. */
+    private static void cpuFixup(MemorySegment flags, long nblocks, DType from, MemorySegment src, long srcOffset,
+            DType to, MemorySegment dst, long dstOffset, long first, float[] importance, int rowLength,
+            int firstColumn) {
+        int qk = to.blockSize();
+        int fb = from.blockSize();
+        int span = qk % fb == 0 ? qk : Math.multiplyExact(qk / gcd(qk, fb), fb); // whole blocks of both
+        float[] values = null;
+        for (long b = 0; b < nblocks; b++) {
+            if (flags.get(java.lang.foreign.ValueLayout.JAVA_BYTE, b) == 0) {
+                continue;
+            }
+            long e = first + b * qk;
+            long start = e - e % span;
+            if (values == null) {
+                values = new float[span];
+            }
+            io.weightcast.core.codec.Codecs.scalar(from).decode(src, srcOffset + from.byteSize(start), span, values,
+                    0);
+            int at = (int) (e - start);
+            Codec scalar = io.weightcast.core.codec.Codecs.scalar(to);
+            long out = dstOffset + to.byteSize(e);
+            if (importance == null) {
+                scalar.encode(values, at, qk, dst, out);
+            } else {
+                int col = (int) ((firstColumn + e) % rowLength);
+                float[] w = java.util.Arrays.copyOfRange(importance, col, col + qk);
+                scalar.encodeRows(values, at, 1, qk, w, dst, out);
+            }
+        }
+    }
+
+    private static int gcd(int a, int b) {
+        return b == 0 ? a : gcd(b, a % b);
     }
 
     @Override

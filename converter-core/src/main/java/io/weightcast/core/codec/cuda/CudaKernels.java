@@ -27,8 +27,16 @@ public final class CudaKernels {
 
     private CudaKernels() {}
 
-    /** One kernel: its PTX module (resource {@code <module>.ptx}), entry point and launch shape. */
-    public record Kernel(String module, String function, int itemsPerCta, int threads) {
+    /**
+     * One kernel: its PTX module (resource {@code <module>.ptx}), entry point and launch shape. A {@code searching}
+     * encode kernel (k-quants, IQ4) takes {@code (x, y, nblocks, qw, rowBlocks, colBlock0, flags)}: an optional
+     * importance matrix and a per-block flag the host must honour (see common.cuh).
+     */
+    public record Kernel(String module, String function, int itemsPerCta, int threads, boolean searching) {
+
+        Kernel(String module, String function, int itemsPerCta, int threads) {
+            this(module, function, itemsPerCta, threads, false);
+        }
 
         /** CTAs for {@code nblocks} type blocks. */
         public int grid(long nblocks) {
@@ -49,6 +57,8 @@ public final class CudaKernels {
     private static final int DEC_THREADS = 256; // WC_DEC_THREADS
     private static final int ELEM_ITEMS = 4096; // WC_ELEM_ITEMS
     private static final int ELEM_THREADS = 256; // WC_ELEM_THREADS
+    private static final int SEARCH_32 = 128; // WC_SEARCH_THREADS_32: blocks (= threads) per CTA, 32-value blocks
+    private static final int SEARCH_256 = 32; // WC_SEARCH_THREADS_256: the same for 256-value super-blocks
 
     private static final Map<DType, Spec> SPECS = new EnumMap<>(DType.class);
 
@@ -62,6 +72,16 @@ public final class CudaKernels {
         block("legacy", DType.Q4_1, "q4_1");
         block("legacy", DType.Q5_0, "q5_0");
         block("legacy", DType.Q5_1, "q5_1");
+        searching("kquant", DType.Q6_K, "q6_k");
+        searching("kquant", DType.Q3_K, "q3_k");
+        searching("iq4", DType.IQ4_NL, "iq4_nl");
+        searching("iq4", DType.IQ4_XS, "iq4_xs");
+    }
+
+    private static void searching(String module, DType t, String name) {
+        int per = t.blockSize() == 32 ? SEARCH_32 : SEARCH_256;
+        SPECS.put(t, new Spec(t, new Kernel(module, "wc_encode_" + name, per, per, true),
+                new Kernel(module, "wc_decode_" + name, DEC_ITEMS, DEC_THREADS)));
     }
 
     private static void element(String module, DType t, String name) {
@@ -75,7 +95,7 @@ public final class CudaKernels {
     }
 
     /** The PTX modules, one per {@code .cu} file. */
-    public static final List<String> MODULES = List.of("float", "legacy");
+    public static final List<String> MODULES = List.of("float", "iq4", "kquant", "legacy");
 
     /** Types with CUDA kernels (F32 needs none: it is copied). */
     public static Set<DType> types() {
@@ -90,6 +110,12 @@ public final class CudaKernels {
     /** Whether {@code t} can be decoded to f32 on the GPU (F32 itself: trivially). */
     public static boolean canDecode(DType t) {
         return t == DType.F32 || SPECS.containsKey(t);
+    }
+
+    /** Whether the type's GPU encoder takes an importance matrix (as its scalar reference does). */
+    public static boolean encodesImportance(DType t) {
+        Spec s = SPECS.get(t);
+        return s != null && s.encode().searching();
     }
 
     /** Whether a {@code from → to} conversion can run entirely on the GPU. */
