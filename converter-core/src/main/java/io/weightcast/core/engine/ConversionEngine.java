@@ -70,8 +70,11 @@ public final class ConversionEngine {
 
         void execute() throws IOException {
             for (TensorJob job : plan.jobs()) {
-                int granule = ChunkRange.leastCommonMultiple(job.source().dtype().blockSize(),
-                        job.target().dtype().blockSize());
+                // With an importance matrix, chunks hold whole rows: the weighted quantizers use row statistics.
+                int granule = job.importance() != null && !job.isCopy()
+                        ? Math.toIntExact(job.source().rowLength())
+                        : ChunkRange.leastCommonMultiple(job.source().dtype().blockSize(),
+                                job.target().dtype().blockSize());
                 for (ChunkRange range : ChunkRange.split(job.source().elementCount(), granule,
                         options.chunkElements())) {
                     submit(job, range);
