@@ -191,6 +191,9 @@ public final class LlamaQuantizeRules {
             case Q4_K -> DType.Q5_0;
             case Q5_K -> DType.Q5_1;
             case Q6_K -> DType.Q8_0;
+            // The peer build (llama.cpp 0ad4a86) also falls back for the 32-block types, straight to F16 (measured
+            // with llama_model_quantize: an FFN of 688 stays F16 for Q8_0, Q4_0…Q5_1 and IQ4_NL).
+            case Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL -> DType.F16;
             default -> throw new IllegalArgumentException("no tensor type fallback is defined for type "
                     + target.displayName() + " (rows of " + ncols + " are not a multiple of its block of "
                     + target.blockSize() + ")");
