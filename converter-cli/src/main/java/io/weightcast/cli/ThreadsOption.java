@@ -25,12 +25,16 @@ final class ThreadsOption {
         if (threads != null && threads < 1) {
             throw new UserInputException("--threads must be at least 1, got " + threads);
         }
-        DeviceChoice d;
+        return (threads == null ? EngineOptions.defaults() : EngineOptions.withThreads(threads))
+                .withDevice(device(device));
+    }
+
+    /** Parses a {@code --device} value; a bad one is a usage error (exit 2). */
+    static DeviceChoice device(String value) {
         try {
-            d = DeviceChoice.parse(device == null ? "auto" : device);
+            return DeviceChoice.parse(value == null ? "auto" : value);
         } catch (IllegalArgumentException e) {
             throw new UserInputException("--device: " + e.getMessage());
         }
-        return (threads == null ? EngineOptions.defaults() : EngineOptions.withThreads(threads)).withDevice(d);
     }
 }

@@ -3,6 +3,7 @@ package io.weightcast.core.engine;
 import io.weightcast.core.codec.Codec;
 import io.weightcast.core.codec.Codecs;
 import io.weightcast.core.codec.cuda.CudaDevice;
+import io.weightcast.core.codec.cuda.CudaKernels;
 import io.weightcast.core.plan.TensorJob;
 import io.weightcast.formats.tensor.DType;
 import java.lang.foreign.MemorySegment;
@@ -34,9 +35,16 @@ final class ChunkConverter {
             return job.source().data().asSlice(srcOffset, from.byteSize(range.count()));
         }
         if (gpu != null && job.decoder() == null) {
-            MemorySegment out = MemorySegment.ofArray(new byte[Math.toIntExact(to.byteSize(range.count()))]);
-            gpu.transcode(from, job.source().data(), srcOffset, to, out, 0, range.count());
-            return out;
+            float[] importance = job.importance();
+            if (importance == null || !Codecs.forType(to).usesImportance()) {
+                MemorySegment out = MemorySegment.ofArray(new byte[Math.toIntExact(to.byteSize(range.count()))]);
+                gpu.transcode(from, job.source().data(), srcOffset, to, out, 0, range.count());
+                return out;
+            }
+            if (CudaKernels.encodesImportance(to)) {
+                return onGpuWeighted(job, range, gpu);
+            }
+            // a weighted type without a weighted GPU kernel: the CPU codecs below
         }
         Codec encoder = Codecs.forType(to);
         float[] values = scratch(range.count());
@@ -46,7 +54,51 @@ final class ChunkConverter {
             Codecs.forType(from).decode(job.source().data(), srcOffset, range.count(), values, 0);
         }
         MemorySegment out = MemorySegment.ofArray(new byte[Math.toIntExact(to.byteSize(range.count()))]);
-        encoder.encode(values, 0, range.count(), out, 0);
+        float[] importance = job.importance();
+        if (importance == null) {
+            encoder.encode(values, 0, range.count(), out, 0);
+            return out;
+        }
+        // Whole rows, grouped by matrix (expert): each matrix has its own ne[0] importance weights.
+        int rowLength = Math.toIntExact(job.source().rowLength());
+        long rowsPerMatrix = job.rowsPerMatrix();
+        long firstRow = range.firstElement() / rowLength;
+        int rows = range.count() / rowLength;
+        int done = 0;
+        while (done < rows) {
+            long row = firstRow + done;
+            int matrix = Math.toIntExact(row / rowsPerMatrix);
+            int n = (int) Math.min(rows - done, (matrix + 1) * rowsPerMatrix - row);
+            float[] w = importance.length == rowLength ? importance
+                    : java.util.Arrays.copyOfRange(importance, matrix * rowLength, (matrix + 1) * rowLength);
+            encoder.encodeRows(values, done * rowLength, n, rowLength, w, out, to.byteSize((long) done * rowLength));
+            done += n;
+        }
+        return out;
+    }
+
+    /** Whole rows with the importance matrix, grouped by matrix (expert) as on the CPU path, on the GPU. */
+    private static MemorySegment onGpuWeighted(TensorJob job, ChunkRange range, CudaDevice gpu) {
+        DType from = job.source().dtype();
+        DType to = job.target().dtype();
+        float[] importance = job.importance();
+        MemorySegment out = MemorySegment.ofArray(new byte[Math.toIntExact(to.byteSize(range.count()))]);
+        int rowLength = Math.toIntExact(job.source().rowLength());
+        long rowsPerMatrix = job.rowsPerMatrix();
+        long firstRow = range.firstElement() / rowLength;
+        int rows = range.count() / rowLength;
+        int done = 0;
+        while (done < rows) {
+            long row = firstRow + done;
+            int matrix = Math.toIntExact(row / rowsPerMatrix);
+            int n = (int) Math.min(rows - done, (matrix + 1) * rowsPerMatrix - row);
+            float[] w = importance.length == rowLength ? importance
+                    : java.util.Arrays.copyOfRange(importance, matrix * rowLength, (matrix + 1) * rowLength);
+            long first = range.firstElement() + (long) done * rowLength;
+            gpu.transcode(from, job.source().data(), from.byteSize(first), to, out,
+                    to.byteSize((long) done * rowLength), (long) n * rowLength, w, rowLength, 0);
+            done += n;
+        }
         return out;
     }
 

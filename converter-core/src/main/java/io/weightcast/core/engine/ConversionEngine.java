@@ -49,7 +49,8 @@ public final class ConversionEngine {
 
     /** One execution: the ordered window of chunks in flight and the bytes they hold. */
     private final class Run {
-        private record Pending(TensorJob job, long sourceBytes, long outputBytes, Future<MemorySegment> result) {
+        private record Pending(TensorJob job, long sourceBytes, long outputBytes, boolean last,
+                               Future<MemorySegment> result) {
         }
 
         private final ConversionPlan plan;
@@ -74,14 +75,18 @@ public final class ConversionEngine {
         void execute() throws IOException {
             int index = 0;
             for (TensorJob job : plan.jobs()) {
-                int granule = ChunkRange.leastCommonMultiple(job.source().dtype().blockSize(),
-                        job.target().dtype().blockSize());
+                // With an importance matrix, chunks hold whole rows: the weighted quantizers use row statistics.
+                int granule = job.importance() != null && !job.isCopy()
+                        ? Math.toIntExact(job.source().rowLength())
+                        : ChunkRange.leastCommonMultiple(job.source().dtype().blockSize(),
+                                job.target().dtype().blockSize());
                 CudaDevice gpu = job.isCopy() ? null
                         : gpus.forTensor(index++, job.source().dtype(), job.target().dtype());
                 int chunk = gpu == null ? options.chunkElements()
                         : Math.max(options.chunkElements(), EngineOptions.GPU_CHUNK_ELEMENTS);
-                for (ChunkRange range : ChunkRange.split(job.source().elementCount(), granule, chunk)) {
-                    submit(job, range, gpu);
+                var ranges = ChunkRange.split(job.source().elementCount(), granule, chunk);
+                for (int i = 0; i < ranges.size(); i++) {
+                    submit(job, ranges.get(i), i == ranges.size() - 1, gpu);
                 }
             }
             while (!window.isEmpty()) {
@@ -89,7 +94,7 @@ public final class ConversionEngine {
             }
         }
 
-        private void submit(TensorJob job, ChunkRange range, CudaDevice gpu) throws IOException {
+        private void submit(TensorJob job, ChunkRange range, boolean last, CudaDevice gpu) throws IOException {
             long outputBytes = job.target().dtype().byteSize(range.count());
             // Keep at least one chunk per worker busy, but never let waiting output exceed the bound.
             while (!window.isEmpty() && (bytesInFlight + outputBytes > options.maxBytesInFlight()
@@ -97,7 +102,7 @@ public final class ConversionEngine {
                 writeOldest();
             }
             long sourceBytes = job.source().dtype().byteSize(range.count());
-            window.addLast(new Pending(job, sourceBytes, outputBytes,
+            window.addLast(new Pending(job, sourceBytes, outputBytes, last,
                     workers.submit(() -> ChunkConverter.convert(job, range, gpu))));
             bytesInFlight += outputBytes;
         }
@@ -106,6 +111,11 @@ public final class ConversionEngine {
             Pending p = window.removeFirst();
             MemorySegment bytes = await(p);
             sink.write(bytes);
+            if (p.last() && p.job().source().data().isMapped()) {
+                // The tensor is written: drop its mapped input pages so resident memory stays bounded by the
+                // window, not by the model (as llama-quantize unmaps each weight after use).
+                p.job().source().data().unload();
+            }
             bytesInFlight -= p.outputBytes();
             sourceBytesDone += p.sourceBytes();
             progress.progress(p.job().target().name(), sourceBytesDone, totalSourceBytes);

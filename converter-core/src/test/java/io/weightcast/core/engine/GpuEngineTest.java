@@ -67,6 +67,39 @@ class GpuEngineTest {
         }
     }
 
+    /** Weighted quantizers with an imatrix (2-D and 3-D "expert" tensors): GPU engine bytes equal the CPU's. */
+    @Test
+    void gpuEngineWithImportanceEqualsCpuEngine() throws Exception {
+        List<TensorJob> jobs = new ArrayList<>();
+        int seed = 99;
+        for (DType to : CudaKernels.types()) {
+            if (!CudaKernels.encodesImportance(to)) {
+                continue;
+            }
+            for (long[] shape : new long[][] {{96, 2048}, {3, 40, 1024}}) {
+                int n = (int) (shape.length == 2 ? shape[0] * shape[1] : shape[0] * shape[1] * shape[2]);
+                int cols = (int) shape[shape.length - 1];
+                int matrices = shape.length == 2 ? 1 : (int) shape[0];
+                TensorView t = TestTensors.f32("w" + seed, TestTensors.gaussian(seed++, n, 0.02f), shape);
+                float[] imp = TestTensors.gaussian(seed++, cols * matrices, 1f);
+                for (int i = 0; i < imp.length; i++) {
+                    imp[i] = imp[i] * imp[i];
+                }
+                jobs.add(new TensorJob(t, new TensorSpec(t.name(), t.shape(), to), null, imp));
+            }
+        }
+        ConversionPlan plan = new ConversionPlan(jobs);
+        assertThat(jobs).isNotEmpty();
+        assumeTrue(CudaRuntime.available(), () -> "no CUDA device (" + CudaRuntime.unavailableReason()
+                + "): GPU tests run on a GPU machine through scripts/gpu-suite.sh");
+        CollectingSink cpu = new CollectingSink();
+        CollectingSink gpu = new CollectingSink();
+        new ConversionEngine(new EngineOptions(3, 1 << 16, 1 << 24)).run(plan, cpu, ProgressListener.NONE);
+        new ConversionEngine(new EngineOptions(3, 1 << 16, 1 << 24, DeviceChoice.parse("cuda")))
+                .run(plan, gpu, ProgressListener.NONE);
+        assertThat(gpu.bytes.toByteArray()).isEqualTo(cpu.bytes.toByteArray());
+    }
+
     private static ConversionPlan plan(DType source) {
         List<TensorJob> jobs = new ArrayList<>();
         int seed = 7;
