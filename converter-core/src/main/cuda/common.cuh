@@ -120,7 +120,7 @@ __device__ __forceinline__ u32 wc_get_u32(const u8* p) {
 // shared memory (rows padded to QK+1 floats so that one thread per block reads without bank conflicts), each
 // thread quantizes one block exactly as the scalar reference (sequential loops, same order), writes its bytes to a
 // shared output stage, and the CTA stores the stage with coalesced 32-bit stores.
-// Decode of block types: one thread per output element (coalesced float stores; the block's bytes come from L1).
+// Decode of block types: one thread per 4 output elements (coalesced float4 stores; the block's bytes come from L1).
 // Element types (F16, BF16, FP8): one thread per element, grid of WC_ELEM_ITEMS elements per CTA.
 #define WC_ENC_THREADS 128
 #define WC_DEC_ITEMS 128
@@ -170,10 +170,18 @@ __device__ __forceinline__ void wc_decode_elementwise(const u8* __restrict__ x, 
     const long long left = nblocks - b0;
     const int nb = left < WC_DEC_ITEMS ? (int) left : WC_DEC_ITEMS;
     const int ne = nb * QK;
-    float* yb = y + b0 * QK;
+    float4* yb = reinterpret_cast<float4*>(y + b0 * QK); // QK is a multiple of 4, y 16-byte aligned
     const u8* xb = x + b0 * BB;
-    for (int e = threadIdx.x; e < ne; e += blockDim.x) {
-        yb[e] = DEC(xb + (e / QK) * BB, e % QK);
+    for (int i = threadIdx.x; i < ne / 4; i += blockDim.x) {
+        int e = 4 * i;
+        const u8* blk = xb + (e / QK) * BB;
+        int j = e % QK;
+        float4 v;
+        v.x = DEC(blk, j);
+        v.y = DEC(blk, j + 1);
+        v.z = DEC(blk, j + 2);
+        v.w = DEC(blk, j + 3);
+        yb[i] = v;
     }
 }
 

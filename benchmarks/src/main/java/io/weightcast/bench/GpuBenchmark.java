@@ -74,7 +74,7 @@ public final class GpuBenchmark {
         Path workdir = Path.of(System.getProperty("java.io.tmpdir"), "weightcast-gpu-bench");
         double modelGb = 4.3;
         long elements = 1L << 27;
-        String targets = "Q4_K_M,NF4,F8_E4M3,Q8_0";
+        String targets = "Q4_K,Q6_K,IQ4_XS,F8_E4M3,Q8_0";
         int threads = Runtime.getRuntime().availableProcessors();
         boolean e2e = true;
         for (int i = 0; i < args.length; i++) {
@@ -192,18 +192,43 @@ public final class GpuBenchmark {
             line("");
             line("| kernel | ms | GB/s f32 | GB/s moved | % of copy bandwidth | bit-exact (sample) |");
             line("|---|---|---|---|---|---|");
+            CUdeviceptr flags = new CUdeviceptr();
+            cuMemAlloc(flags, n / 32 + 1);
+            CUdeviceptr qw = new CUdeviceptr();
+            int qwLength = 4096;
+            float[] importance = gaussianish(qwLength, 5);
+            for (int i = 0; i < qwLength; i++) {
+                importance[i] = importance[i] * importance[i] * 1000;
+            }
+            cuMemAlloc(qw, 4L * qwLength);
+            cuMemcpyHtoD(qw, Pointer.to(importance), 4L * qwLength);
             for (DType t : CudaKernels.types().stream().sorted().toList()) {
                 CudaKernels.Spec spec = CudaKernels.spec(t);
                 long m = n - n % t.blockSize();
                 long encBytes = t.byteSize(m);
-                double encMs = time(stream, start, stop, 10,
-                        () -> dev.launch(spec.encode(), m / t.blockSize(), x, y, stream));
-                String exact = checkEncode(t, host, y);
+                long nb = m / t.blockSize();
+                int reps = spec.encode().searching() ? 3 : 10;
+                double encMs = time(stream, start, stop, reps, () -> {
+                    if (spec.encode().searching()) {
+                        dev.launchSearching(spec.encode(), nb, x, y, null, 1, 0, flags, stream);
+                    } else {
+                        dev.launch(spec.encode(), nb, x, y, stream);
+                    }
+                });
+                String exact = checkEncode(t, host, y, null);
                 row("encode " + t, encMs, 4.0 * m, 4.0 * m + encBytes, copyBw, exact);
+                if (spec.encode().searching()) {
+                    double wMs = time(stream, start, stop, reps, () -> dev.launchSearching(spec.encode(), nb, x, y,
+                            qw, qwLength / t.blockSize(), 0, flags, stream));
+                    row("encode " + t + " + imatrix", wMs, 4.0 * m, 4.0 * m + encBytes, copyBw,
+                            checkEncode(t, host, y, importance));
+                }
                 double decMs = time(stream, start, stop, 10,
                         () -> dev.launch(spec.decode(), m / t.blockSize(), y, z, stream));
                 row("decode " + t, decMs, 4.0 * m, 4.0 * m + encBytes, copyBw, checkDecode(t, y, z));
             }
+            cuMemFree(flags);
+            cuMemFree(qw);
             return copyBw;
         } finally {
             cuMemFree(x);
@@ -220,12 +245,17 @@ public final class GpuBenchmark {
 
     private static final int SAMPLE = 1 << 20;
 
-    private static String checkEncode(DType t, float[] host, CUdeviceptr y) {
+    private static String checkEncode(DType t, float[] host, CUdeviceptr y, float[] importance) {
         int m = SAMPLE - SAMPLE % t.blockSize();
         byte[] got = new byte[(int) t.byteSize(m)];
         cuMemcpyDtoH(Pointer.to(got), y, got.length);
         byte[] want = new byte[got.length];
-        Codecs.scalar(t).encode(host, 0, m, MemorySegment.ofArray(want), 0);
+        if (importance == null) {
+            Codecs.scalar(t).encode(host, 0, m, MemorySegment.ofArray(want), 0);
+        } else {
+            Codecs.scalar(t).encodeRows(host, 0, m / importance.length, importance.length, importance,
+                    MemorySegment.ofArray(want), 0);
+        }
         int at = Arrays.mismatch(want, got);
         return at < 0 ? "yes" : "NO (byte " + at + ")";
     }
@@ -279,7 +309,11 @@ public final class GpuBenchmark {
                 MemorySegment.copy(MemorySegment.ofArray(poolF16), 0, src, off, Math.min(poolF16.length, 2 * n - off));
             }
             for (DType[] p : new DType[][] {{DType.F16, DType.Q8_0}, {DType.F16, DType.F8_E4M3},
-                    {DType.BF16, DType.Q4_0}, {DType.F32, DType.Q8_0}}) {
+                    {DType.BF16, DType.Q4_0}, {DType.F32, DType.Q8_0}, {DType.F16, DType.Q6_K},
+                    {DType.F16, DType.IQ4_XS}}) {
+                if (!CudaKernels.canTranscode(p[0], p[1])) {
+                    continue;
+                }
                 long count = p[0] == DType.F32 ? n / 2 : n;
                 MemorySegment dst = arena.allocate(p[1].byteSize(count), 64);
                 dev.transcode(p[0], src, 0, p[1], dst, 0, CudaDevice.LANE_ELEMENTS); // warm-up
