@@ -12,10 +12,16 @@
 # gpu-bench.log. Exit status: that of the tests (the benchmark runs either way).
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-if [ -f "$here/bundle.tar.gz" ] || [ -x "$here/jre/bin/java" ]; then packed="$here"; else packed="$(cd "$here/.." && pwd)/.gpu-bundle"; fi
-if [ -f "$packed/bundle.tar.gz" ]; then
+if [ -f "$here/bundle.tar.xz" ] || [ -x "$here/jre/bin/java" ]; then packed="$here"; else packed="$(cd "$here/.." && pwd)/.gpu-bundle"; fi
+if [ -f "$packed/bundle.tar.xz" ]; then
     bundle="${TMPDIR:-/tmp}/weightcast-gpu-bundle"
-    rm -rf "$bundle" && mkdir -p "$bundle" && tar -C "$bundle" -xzf "$packed/bundle.tar.gz" || exit 3
+    rm -rf "$bundle" && mkdir -p "$bundle"
+    if command -v xz > /dev/null; then
+        tar -C "$bundle" -xJf "$packed/bundle.tar.xz" || exit 3
+    else
+        python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' \
+            "$packed/bundle.tar.xz" "$bundle" || exit 3
+    fi
 else
     bundle="$packed"
 fi
