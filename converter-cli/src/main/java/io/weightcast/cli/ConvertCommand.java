@@ -116,9 +116,6 @@ final class ConvertCommand implements Callable<Integer> {
     }
 
     private int runRecipe() throws Exception {
-        if (to != null && !to.equalsIgnoreCase("safetensors")) {
-            throw new UserInputException("--recipe writes safetensors checkpoint folders; drop --to " + to);
-        }
         if (type != null) {
             throw new UserInputException("--recipe and --type do not combine: the recipe chooses the types");
         }
@@ -128,7 +125,33 @@ final class ConvertCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserInputException(e.getMessage());
         }
+        if (r.ggufType() == null && to != null && !to.equalsIgnoreCase("safetensors")) {
+            throw new UserInputException("--recipe writes safetensors checkpoint folders; drop --to " + to);
+        }
         var out = spec.commandLine().getOut();
+        if (r.ggufType() != null) { // a GGUF type name in the recipe: the plain GGUF conversion with that type
+            if (to != null && !to.equalsIgnoreCase("gguf")
+                    || TargetFormat.fromPath(output).orElse(null) != TargetFormat.GGUF) {
+                throw new UserInputException("the recipe asks for GGUF type " + r.ggufType() + "; name the output "
+                        + "*.gguf");
+            }
+            ConvertRequest request = new ConvertRequest(input, output, TargetFormat.GGUF, r.ggufType(),
+                    threads.engineOptions(), maxShardSize == null ? 0 : maxShardSize);
+            ConvertResult result;
+            try (Progress progress = Progress.start("convert", sourceBytes(request), quiet)) {
+                result = ConvertService.convert(request, progress);
+            }
+            if (!quiet) {
+                out.printf(Locale.ROOT, "wrote %s: %d tensors, GGUF %s%n", result.output(),
+                        result.plan().jobs().size(), r.ggufType());
+            }
+            if (report) {
+                ReportPrinter.printText(out, VerifyService.verify(input, firstOutputFile(result.output(),
+                        TargetFormat.GGUF)), Double.NaN);
+            }
+            out.flush();
+            return ExitCodes.OK;
+        }
         java.util.Map<String, io.weightcast.core.job.QuantizeService.Result> results;
         try (Progress progress = Progress.start("quantize", 0, quiet)) {
             results = io.weightcast.core.job.RecipeService.run(input, output, r, threads.engineOptions(),

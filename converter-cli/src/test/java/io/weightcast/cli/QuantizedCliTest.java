@@ -48,4 +48,21 @@ class QuantizedCliTest {
         assertEquals(2, bad.exitCode());
         assertTrue(bad.err().contains("unknown quant_backend"), bad.err());
     }
+
+    @Test
+    void ggufTypeRecipeWritesGguf() throws Exception {
+        Path recipe = Files.writeString(tmp.resolve("q8.json"), "{\"quant_type\": \"Q8_0\"}");
+        Path out = tmp.resolve("m.gguf");
+        CliRun c = CliRun.of("convert", fixture("tiny-llama-bf16"), "-o", out, "--recipe", recipe, "-q");
+        assertEquals(0, c.exitCode(), c.err());
+        CliRun i = CliRun.of("inspect", out);
+        assertTrue(i.out().contains("Q8_0"), i.out());
+        CliRun bad = CliRun.of("convert", fixture("tiny-llama-bf16"), "-o", tmp.resolve("dir"), "--recipe", recipe);
+        assertEquals(2, bad.exitCode());
+        assertTrue(bad.err().contains("name the output *.gguf"), bad.err());
+        Path dg = Files.writeString(tmp.resolve("dg.json"), "{\"quantizer\": \"bnb;bits=4;bits4-quant-type=nf4\"}");
+        CliRun d = CliRun.of("convert", fixture("tiny-llama-bf16"), "-o", tmp.resolve("nf4"), "--recipe", dg, "-q");
+        assertEquals(0, d.exitCode(), d.err());
+        assertTrue(Files.readString(tmp.resolve("nf4/config.json")).contains("\"bnb_4bit_quant_type\": \"nf4\""));
+    }
 }
