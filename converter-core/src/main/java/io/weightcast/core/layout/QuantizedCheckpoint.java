@@ -66,7 +66,7 @@ public record QuantizedCheckpoint(List<LogicalTensor> tensors, Summary summary) 
 
     private static List<LayoutReader> readers() {
         return List.of(new Fp8BlockReader(), new BnbReader(), new CompressedTensorsReader(), new MlxReader(),
-                new QuantoReader());
+                new QuantoReader(), new SdnqReader());
     }
 
     private static Summary summarize(Map<String, Object> qc, List<LogicalTensor> tensors, int quantized) {

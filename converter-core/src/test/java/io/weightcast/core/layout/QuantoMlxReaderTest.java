@@ -329,4 +329,19 @@ class QuantoMlxReaderTest {
             assertTrue(e.getMessage().contains("mode 'mxfp4'"), e.getMessage());
         }
     }
+
+    @Test
+    void sdnqIsRecognisedButNotGuessed() throws Exception {
+        StFixture f = new StFixture().put("proj.weight", DType.I8, s(2, 4), new byte[] {1, 2, 3, 4, 5, 6, 7, 8})
+                .f16("proj.scale", s(2, 1), 0.5f, 0.25f);
+        Path dir = f.write(tmp.resolve("sdnq"), Map.of(), Map.of("config.json",
+                "{\"quantization_config\": {\"quant_method\": \"sdnq\", \"weights_dtype\": \"int8\"}}"));
+        try (ModelFile m = ModelFiles.open(dir)) {
+            QuantizedCheckpoint cp = QuantizedCheckpoint.of(m);
+            assertEquals("sdnq", cp.summary().method());
+            assertEquals(1, cp.summary().quantizedWeights());
+            var e = assertThrows(UnsupportedOperationException.class, () -> decode(find(cp, "proj.weight")));
+            assertTrue(e.getMessage().contains("not documented"), e.getMessage());
+        }
+    }
 }
