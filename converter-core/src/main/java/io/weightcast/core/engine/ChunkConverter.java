@@ -27,7 +27,11 @@ final class ChunkConverter {
         Codec decoder = Codecs.forType(from);
         Codec encoder = Codecs.forType(to);
         float[] values = scratch(range.count());
-        decoder.decode(job.source().data(), srcOffset, range.count(), values, 0);
+        if (job.transform().isIdentity()) {
+            decoder.decode(job.source().data(), srcOffset, range.count(), values, 0);
+        } else {
+            TransformedReader.read(job.source(), job.transform(), range.firstElement(), range.count(), values, 0);
+        }
         MemorySegment out = MemorySegment.ofArray(new byte[Math.toIntExact(to.byteSize(range.count()))]);
         encoder.encode(values, 0, range.count(), out, 0);
         return out;
