@@ -43,6 +43,14 @@ public final class SentencePieceModel {
     }
 
     public static SentencePieceModel parse(byte[] bytes) {
+        try {
+            return parseUnchecked(bytes);
+        } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException e) {
+            throw new IllegalArgumentException("truncated protobuf", e);
+        }
+    }
+
+    private static SentencePieceModel parseUnchecked(byte[] bytes) {
         ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         List<Piece> pieces = new ArrayList<>();
         int modelType = 1; // UNIGRAM is the proto default
