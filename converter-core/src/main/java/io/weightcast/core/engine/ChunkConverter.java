@@ -24,20 +24,21 @@ final class ChunkConverter {
         if (job.isCopy()) {
             return job.source().data().asSlice(srcOffset, from.byteSize(range.count()));
         }
-        Codec decoder = Codecs.forType(from);
         Codec encoder = Codecs.forType(to);
         float[] values = scratch(range.count());
-        if (job.transform().isIdentity()) {
-            decoder.decode(job.source().data(), srcOffset, range.count(), values, 0);
+        if (!job.transform().isIdentity()) {
+            TransformedReader.read(job, range.firstElement(), range.count(), values, 0);
+        } else if (job.decoder() != null) {
+            job.decoder().decode(range.firstElement(), range.count(), values, 0);
         } else {
-            TransformedReader.read(job.source(), job.transform(), range.firstElement(), range.count(), values, 0);
+            Codecs.forType(from).decode(job.source().data(), srcOffset, range.count(), values, 0);
         }
         MemorySegment out = MemorySegment.ofArray(new byte[Math.toIntExact(to.byteSize(range.count()))]);
         encoder.encode(values, 0, range.count(), out, 0);
         return out;
     }
 
-    private static float[] scratch(int count) {
+    static float[] scratch(int count) {
         float[] buf = SCRATCH.get();
         if (buf.length < count) {
             buf = new float[count];

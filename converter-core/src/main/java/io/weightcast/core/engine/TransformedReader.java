@@ -15,16 +15,33 @@ public final class TransformedReader {
     private TransformedReader() {
     }
 
+    /** Reads a job's source (its decoder when it has one, else its stored bytes) through its transform. */
+    public static void read(io.weightcast.core.plan.TensorJob job, long first, int count, float[] out,
+                            int outOffset) {
+        if (job.decoder() == null) {
+            read(job.source(), job.transform(), first, count, out, outOffset);
+        } else {
+            read(job.source(), job.decoder()::decode, 1, job.transform(), first, count, out, outOffset);
+        }
+    }
+
     public static void read(TensorView source, SourceTransform transform, long first, int count, float[] out,
                             int outOffset) {
         DType type = source.dtype();
         Codec codec = Codecs.forType(type);
+        read(source, (f, n, dst, off) -> codec.decode(source.data(), type.byteSize(f), n, dst, off),
+                type.blockSize(), transform, first, count, out, outOffset);
+    }
+
+    private static void read(TensorView source, io.weightcast.core.plan.ElementSource elements, int blockSize,
+                             SourceTransform transform, long first, int count, float[] out, int outOffset) {
+        DType type = source.dtype();
         if (transform.rotaryHeads() == 0) {
-            codec.decode(source.data(), type.byteSize(first), count, out, outOffset);
+            elements.decode(first, count, out, outOffset);
         } else {
             long rows = source.shape()[0];
             long inner = source.elementCount() / rows;
-            if (inner % type.blockSize() != 0) {
+            if (inner % blockSize != 0) {
                 throw new IllegalArgumentException("tensor '" + source.name() + "': rows of " + inner
                         + " elements are not whole " + type + " blocks; cannot permute rows");
             }
@@ -34,7 +51,7 @@ public final class TransformedReader {
                 long off = e % inner;
                 int n = (int) Math.min(inner - off, end - e);
                 long src = transform.sourceRow(row, rows) * inner + off;
-                codec.decode(source.data(), type.byteSize(src), n, out, outOffset + (int) (e - first));
+                elements.decode(src, n, out, outOffset + (int) (e - first));
                 e += n;
             }
         }

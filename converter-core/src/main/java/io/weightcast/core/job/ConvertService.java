@@ -6,6 +6,9 @@ import io.weightcast.core.engine.ProgressListener;
 import io.weightcast.core.layout.GgufLayout;
 import io.weightcast.core.plan.ConversionPlan;
 import io.weightcast.core.plan.Planner;
+import io.weightcast.core.plan.TensorJob;
+import io.weightcast.core.layout.LogicalTensor;
+import io.weightcast.core.layout.QuantizedCheckpoint;
 import io.weightcast.core.plan.TargetFormat;
 import io.weightcast.formats.ModelFiles;
 import io.weightcast.formats.gguf.GgufMetadata;
@@ -36,8 +39,7 @@ public final class ConvertService {
         requireDistinctPaths(request.input(), request.output());
         try (ModelFile source = ModelFiles.open(request.input())) {
             Optional<HfGgufPlan> hf = hfPlan(request, source);
-            ConversionPlan plan = hf.map(HfGgufPlan::plan)
-                    .orElseGet(() -> Planner.plan(source.tensors(), request.format(), request.type()));
+            ConversionPlan plan = hf.isPresent() ? hf.get().plan() : planLogical(source, request);
             createParentFolder(request.output());
             try (TensorSink sink = openSink(request, source, plan, hf.map(HfGgufPlan::metadata).orElse(null))) {
                 new ConversionEngine(request.engine()).run(plan, sink, progress);
@@ -52,9 +54,27 @@ public final class ConvertService {
     public static ConversionPlan plan(ConvertRequest request) throws IOException {
         try (ModelFile source = ModelFiles.open(request.input())) {
             Optional<HfGgufPlan> hf = hfPlan(request, source);
-            return hf.map(HfGgufPlan::plan)
-                    .orElseGet(() -> Planner.plan(source.tensors(), request.format(), request.type()));
+            return hf.isPresent() ? hf.get().plan() : planLogical(source, request);
         }
+    }
+
+    /**
+     * The plan over logical tensors: a pre-quantized checkpoint's weights (FP8 blocks, bnb, compressed-tensors,
+     * …) are dequantized on the fly with their scales, never cast byte by byte; plain tensors are as before.
+     */
+    static ConversionPlan planLogical(ModelFile source, ConvertRequest request) throws IOException {
+        QuantizedCheckpoint cp = QuantizedCheckpoint.of(source);
+        if (!cp.summary().quantized()) {
+            return Planner.plan(source.tensors(), request.format(), request.type());
+        }
+        Map<String, LogicalTensor> byName = new java.util.HashMap<>();
+        cp.tensors().forEach(t -> byName.put(t.name(), t));
+        ConversionPlan plan = Planner.plan(cp.tensors().stream().map(LogicalTensor::asView).toList(),
+                request.format(), request.type());
+        return new ConversionPlan(plan.jobs().stream().map(j -> {
+            LogicalTensor t = byName.get(j.source().name());
+            return t == null || t.isPlain() ? j : new TensorJob(j.source(), j.target(), t.source());
+        }).toList());
     }
 
     /**
@@ -69,8 +89,21 @@ public final class ConvertService {
             }
             return Optional.empty();
         }
-        return Optional.of(HfGgufPlan.prepare(request.input(), source.tensors(), request.type(),
-                request.vocabFrom(), modelName(request.input())));
+        QuantizedCheckpoint cp = QuantizedCheckpoint.of(source);
+        if (!cp.summary().quantized()) {
+            return Optional.of(HfGgufPlan.prepare(request.input(), source.tensors(), request.type(),
+                    request.vocabFrom(), modelName(request.input())));
+        }
+        // a pre-quantized checkpoint: map its logical tensors, each dequantized on the fly by its own decoder
+        Map<String, LogicalTensor> byName = new java.util.HashMap<>();
+        cp.tensors().forEach(t -> byName.put(t.name(), t));
+        HfGgufPlan hf = HfGgufPlan.prepare(request.input(), cp.tensors().stream().map(LogicalTensor::asView).toList(),
+                request.type(), request.vocabFrom(), modelName(request.input()));
+        ConversionPlan plan = new ConversionPlan(hf.plan().jobs().stream().map(j -> {
+            LogicalTensor t = byName.get(j.source().name());
+            return t == null || t.isPlain() ? j : j.withDecoder(t.source());
+        }).toList());
+        return Optional.of(new HfGgufPlan(plan, hf.metadata(), hf.mapping(), hf.type(), hf.notes()));
     }
 
     private static TensorSink openSink(ConvertRequest r, ModelFile source, ConversionPlan plan, GgufMetadata hfKv)

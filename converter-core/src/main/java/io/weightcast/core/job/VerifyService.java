@@ -2,6 +2,7 @@ package io.weightcast.core.job;
 
 import io.weightcast.core.arch.ArchitectureMapping;
 import io.weightcast.core.arch.Architectures;
+import io.weightcast.core.layout.QuantizedCheckpoint;
 import io.weightcast.core.verify.ModelComparator;
 import io.weightcast.core.verify.VerifyReport;
 import io.weightcast.formats.ModelFiles;
@@ -29,8 +30,9 @@ public final class VerifyService {
     public static VerifyReport verify(Path reference, Path candidate) throws IOException {
         try (ModelFile ref = ModelFiles.open(reference); ModelFile cand = ModelFiles.open(candidate)) {
             Optional<ArchitectureMapping> mapping = mappingFor(reference, ref, cand);
-            if (mapping.isEmpty()) {
-                return ModelComparator.compare(ref, cand, java.util.function.UnaryOperator.identity());
+            QuantizedCheckpoint refCp = QuantizedCheckpoint.of(ref);
+            if (mapping.isEmpty() || refCp.summary().quantized()) {
+                return ModelComparator.compareLogical(refCp, QuantizedCheckpoint.of(cand));
             }
             Map<String, ModelComparator.Match> byGgufName = new HashMap<>();
             for (TensorView t : ref.tensors()) {
