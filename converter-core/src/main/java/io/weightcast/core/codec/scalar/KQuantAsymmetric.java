@@ -235,19 +235,22 @@ public final class KQuantAsymmetric {
         return j < 4 ? q[j + 4] & 63 : (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
     }
 
-    /** Encodes one super-block with an importance vector: {@code (x, xo, qw, qwo, dst, dstOffset)}. */
+    /**
+     * Encodes {@code blocks} consecutive super-blocks of one row from {@code x[xo..]} into {@code y} at {@code p},
+     * weighted by {@code qw} (the row's importance: block b uses {@code qw[256·b ..]}).
+     */
     @FunctionalInterface
-    public interface WeightedBlockEncoder {
-        void encode(float[] x, int xo, float[] qw, int qwo, MemorySegment y, long p);
+    public interface WeightedRunEncoder {
+        void encode(float[] x, int xo, int blocks, float[] qw, MemorySegment y, long p);
     }
 
     /**
-     * The {@code encodeRows} of the imatrix k-quant codecs: checks the arguments, then encodes each super-block
-     * of each row with the weights of its columns ({@code importance[256·b ..]} for the row's block b), as
-     * ggml's {@code quantize_<type>} does row by row. Without importance it is {@code codec.encode}.
+     * The {@code encodeRows} of the imatrix k-quant codecs: checks the arguments, then encodes each row with the
+     * importance weights of its columns, as ggml's {@code quantize_<type>} does row by row. Without importance
+     * it is {@code codec.encode}.
      */
     public static void encodeRows(BlockCodec codec, float[] src, int srcOffset, int rows, int rowLength,
-            float[] importance, MemorySegment dst, long dstOffset, WeightedBlockEncoder enc) {
+            float[] importance, MemorySegment dst, long dstOffset, WeightedRunEncoder enc) {
         if (rows < 0 || rowLength < 0 || rowLength % QK_K != 0) {
             throw new IllegalArgumentException(rows + " rows of " + rowLength + " elements are not whole "
                     + codec.type() + " blocks of " + QK_K);
@@ -263,15 +266,11 @@ public final class KQuantAsymmetric {
         }
         int bb = codec.type().blockBytes();
         int blocksPerRow = rowLength / QK_K;
+        long rowBytes = (long) blocksPerRow * bb;
         Objects.checkFromIndexSize(srcOffset, count, src.length);
-        Objects.checkFromIndexSize(dstOffset, (long) rows * blocksPerRow * bb, dst.byteSize());
-        long p = dstOffset;
+        Objects.checkFromIndexSize(dstOffset, rows * rowBytes, dst.byteSize());
         for (int r = 0; r < rows; r++) {
-            int o = srcOffset + r * rowLength;
-            for (int b = 0; b < blocksPerRow; b++) {
-                enc.encode(src, o + b * QK_K, importance, b * QK_K, dst, p);
-                p += bb;
-            }
+            enc.encode(src, srcOffset + r * rowLength, blocksPerRow, importance, dst, dstOffset + r * rowBytes);
         }
     }
 }

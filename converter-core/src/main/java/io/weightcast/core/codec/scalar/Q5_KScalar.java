@@ -184,7 +184,11 @@ public final class Q5_KScalar extends BlockCodec {
             MemorySegment dst, long dstOffset) {
         Scratch s = new Scratch();
         KQuantAsymmetric.encodeRows(this, src, srcOffset, rows, rowLength, importance, dst, dstOffset,
-                (x, xo, qw, qo, y, p) -> encodeBlockWeighted(x, xo, qw, qo, y, p, s));
+                (x, xo, blocks, qw, y, p) -> {
+                    for (int b = 0; b < blocks; b++) {
+                        encodeBlockWeighted(x, xo + b * QK_K, qw, b * QK_K, y, p + (long) b * BLOCK_BYTES, s);
+                    }
+                });
     }
 
     @Override
