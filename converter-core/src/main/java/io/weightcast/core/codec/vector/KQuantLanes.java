@@ -81,7 +81,27 @@ final class KQuantLanes {
             }
         }
         weights(weights);
+        start(nmax, useMad);
+        for (int is = 0; is <= nstep; is++) {
+            step(rmin + rdelta * is + nmax, nmax, useMad);
+        }
+        end(qkx3, count);
+    }
 
+    // Loop-carried lane state between the phases, one float per lane. The search is split into small methods
+    // (instead of one with vector locals across the whole loop) so that C2 inlines every Vector API call: in one
+    // large method its inlining budget runs out and the vector operations fall back to their (allocating) Java
+    // implementations.
+    private final float[] stMin = new float[L];
+    private final float[] stMin0 = new float[L];
+    private final float[] stMax = new float[L];
+    private final float[] stSumW = new float[L];
+    private final float[] stSumX = new float[L];
+    private final float[] stBest = new float[L];
+
+    /** min, max, Σw, Σw·x, the first codes and their error. */
+    private void start(int nmax, boolean useMad) {
+        final int n = this.n;
         FloatVector x0 = FloatVector.fromArray(F, xt, 0);
         FloatVector w0 = FloatVector.fromArray(F, wt, 0);
         FloatVector min = x0;
@@ -97,75 +117,130 @@ final class KQuantLanes {
             sumX = sumX.add(wi.mul(xi));
         }
         min = min.blend(0f, min.compare(VectorOperators.GT, 0f));
-        VectorMask<Float> degenerate = qkx3 ? max.compare(VectorOperators.LE, min)
-                : max.compare(VectorOperators.EQ, min);
-        FloatVector min0 = min;
         FloatVector iscale = FloatVector.broadcast(F, (float) nmax).div(max.sub(min));
         FloatVector scale = FloatVector.broadcast(F, 1f).div(iscale);
+        for (int i = 0; i < n; i++) {
+            quant(iscale.mul(FloatVector.fromArray(F, xt, i * L).sub(min)), nmax).intoArray(lt, i * L);
+        }
+        // two loops, not a ternary on vectors: a vector phi would be boxed
         FloatVector best = FloatVector.zero(F);
+        if (useMad) {
+            for (int i = 0; i < n; i++) {
+                FloatVector xi = FloatVector.fromArray(F, xt, i * L);
+                FloatVector diff = scale.mul(FloatVector.fromArray(F, lt, i * L)).add(min).sub(xi);
+                best = best.add(FloatVector.fromArray(F, wt, i * L).mul(diff.abs()));
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                FloatVector xi = FloatVector.fromArray(F, xt, i * L);
+                FloatVector diff = scale.mul(FloatVector.fromArray(F, lt, i * L)).add(min).sub(xi);
+                best = best.add(FloatVector.fromArray(F, wt, i * L).mul(diff.mul(diff)));
+            }
+        }
+        min.intoArray(stMin, 0);
+        min.intoArray(stMin0, 0);
+        max.intoArray(stMax, 0);
+        sumW.intoArray(stSumW, 0);
+        sumX.intoArray(stSumX, 0);
+        best.intoArray(stBest, 0);
+        scale.intoArray(this.scale, 0);
+    }
+
+    /** One step of the search with {@code iscale = c/(max − min)}, {@code c = rmin + rdelta·is + nmax}. */
+    private void step(float c, int nmax, boolean useMad) {
+        final int n = this.n;
+        FloatVector min = FloatVector.fromArray(F, stMin, 0);
+        FloatVector iscale = FloatVector.broadcast(F, c).div(FloatVector.fromArray(F, stMax, 0).sub(min));
+        FloatVector sumL = FloatVector.zero(F);
+        FloatVector sumL2 = FloatVector.zero(F);
+        FloatVector sumXL = FloatVector.zero(F);
         for (int i = 0; i < n; i++) {
             FloatVector xi = FloatVector.fromArray(F, xt, i * L);
             FloatVector wi = FloatVector.fromArray(F, wt, i * L);
             FloatVector l = quant(iscale.mul(xi.sub(min)), nmax);
-            l.intoArray(lt, i * L);
-            FloatVector diff = scale.mul(l).add(min).sub(xi);
-            diff = useMad ? diff.abs() : diff.mul(diff);
-            best = best.add(wi.mul(diff));
+            l.intoArray(laux, i * L);
+            FloatVector wl = wi.mul(l);
+            sumL = sumL.add(wl);
+            sumL2 = sumL2.add(wl.mul(l));
+            sumXL = sumXL.add(wl.mul(xi));
         }
-        for (int is = 0; is <= nstep; is++) {
-            iscale = FloatVector.broadcast(F, rmin + rdelta * is + nmax).div(max.sub(min));
-            FloatVector sumL = FloatVector.zero(F);
-            FloatVector sumL2 = FloatVector.zero(F);
-            FloatVector sumXL = FloatVector.zero(F);
-            for (int i = 0; i < n; i++) {
-                FloatVector xi = FloatVector.fromArray(F, xt, i * L);
-                FloatVector wi = FloatVector.fromArray(F, wt, i * L);
-                FloatVector l = quant(iscale.mul(xi.sub(min)), nmax);
-                l.intoArray(laux, i * L);
-                FloatVector wl = wi.mul(l);
-                sumL = sumL.add(wl);
-                sumL2 = sumL2.add(wl.mul(l));
-                sumXL = sumXL.add(wl.mul(xi));
-            }
-            FloatVector d = sumW.mul(sumL2).sub(sumL.mul(sumL));
-            VectorMask<Float> positive = d.compare(VectorOperators.GT, 0f);
-            if (!positive.anyTrue()) {
-                continue;
-            }
-            FloatVector thisScale = sumW.mul(sumXL).sub(sumX.mul(sumL)).div(d);
-            FloatVector thisMin = sumL2.mul(sumX).sub(sumL.mul(sumXL)).div(d);
-            VectorMask<Float> minPositive = thisMin.compare(VectorOperators.GT, 0f);
-            thisMin = thisMin.blend(0f, minPositive);
-            thisScale = thisScale.blend(sumXL.div(sumL2), minPositive);
-            FloatVector cur = FloatVector.zero(F);
-            for (int i = 0; i < n; i++) {
-                FloatVector xi = FloatVector.fromArray(F, xt, i * L);
-                FloatVector wi = FloatVector.fromArray(F, wt, i * L);
-                FloatVector l = FloatVector.fromArray(F, laux, i * L);
-                FloatVector diff = thisScale.mul(l).add(thisMin).sub(xi);
-                diff = useMad ? diff.abs() : diff.mul(diff);
-                cur = cur.add(wi.mul(diff));
-            }
-            VectorMask<Float> better = positive.and(cur.compare(VectorOperators.LT, best));
-            if (better.anyTrue()) {
-                for (int i = 0; i < n; i++) {
-                    FloatVector.fromArray(F, lt, i * L).blend(FloatVector.fromArray(F, laux, i * L), better)
-                            .intoArray(lt, i * L);
-                }
-                best = best.blend(cur, better);
-                scale = scale.blend(thisScale, better);
-                min = min.blend(thisMin, better);
-            }
+        FloatVector sumW = FloatVector.fromArray(F, stSumW, 0);
+        FloatVector sumX = FloatVector.fromArray(F, stSumX, 0);
+        FloatVector d = sumW.mul(sumL2).sub(sumL.mul(sumL));
+        VectorMask<Float> positive = d.compare(VectorOperators.GT, 0f);
+        if (!positive.anyTrue()) {
+            return;
         }
-        scale.blend(0f, degenerate).intoArray(this.scale, 0);
-        min.neg().blend(min0.neg(), degenerate).intoArray(this.theMin, 0);
-        boolean anyDegenerate = degenerate.anyTrue();
+        FloatVector thisScale = sumW.mul(sumXL).sub(sumX.mul(sumL)).div(d);
+        FloatVector thisMin = sumL2.mul(sumX).sub(sumL.mul(sumXL)).div(d);
+        VectorMask<Float> minPositive = thisMin.compare(VectorOperators.GT, 0f);
+        thisMin = thisMin.blend(0f, minPositive);
+        thisScale = thisScale.blend(sumXL.div(sumL2), minPositive);
+        thisScale.intoArray(tScale, 0);
+        thisMin.intoArray(tMin, 0);
+        d.intoArray(tD, 0);
+        error(tScale, tMin, useMad);
+        accept();
+    }
+
+    private final float[] tD = new float[L];
+
+    /** Lanes with D > 0 and a smaller error take this step's codes, scale and min. */
+    private void accept() {
+        FloatVector cur = FloatVector.fromArray(F, this.cur, 0);
+        VectorMask<Float> better = FloatVector.fromArray(F, tD, 0).compare(VectorOperators.GT, 0f)
+                .and(cur.compare(VectorOperators.LT, FloatVector.fromArray(F, stBest, 0)));
+        if (!better.anyTrue()) {
+            return;
+        }
         for (int i = 0; i < n; i++) {
-            FloatVector l = FloatVector.fromArray(F, lt, i * L);
-            if (anyDegenerate) {
-                l = l.blend(0f, degenerate);
+            FloatVector.fromArray(F, lt, i * L).blend(FloatVector.fromArray(F, laux, i * L), better)
+                    .intoArray(lt, i * L);
+        }
+        FloatVector.fromArray(F, stBest, 0).blend(cur, better).intoArray(stBest, 0);
+        FloatVector.fromArray(F, this.scale, 0).blend(FloatVector.fromArray(F, tScale, 0), better)
+                .intoArray(this.scale, 0);
+        FloatVector.fromArray(F, stMin, 0).blend(FloatVector.fromArray(F, tMin, 0), better).intoArray(stMin, 0);
+    }
+
+    /** Σ w·err(thisScale·laux + thisMin − x) in index order, into {@link #cur}. */
+    private void error(float[] thisScaleA, float[] thisMinA, boolean useMad) {
+        FloatVector thisScale = FloatVector.fromArray(F, thisScaleA, 0);
+        FloatVector thisMin = FloatVector.fromArray(F, thisMinA, 0);
+        FloatVector cur = FloatVector.zero(F);
+        if (useMad) {
+            for (int i = 0; i < n; i++) {
+                FloatVector diff = thisScale.mul(FloatVector.fromArray(F, laux, i * L)).add(thisMin)
+                        .sub(FloatVector.fromArray(F, xt, i * L));
+                cur = cur.add(FloatVector.fromArray(F, wt, i * L).mul(diff.abs()));
             }
-            l.intoArray(lt, i * L);
+        } else {
+            for (int i = 0; i < n; i++) {
+                FloatVector diff = thisScale.mul(FloatVector.fromArray(F, laux, i * L)).add(thisMin)
+                        .sub(FloatVector.fromArray(F, xt, i * L));
+                cur = cur.add(FloatVector.fromArray(F, wt, i * L).mul(diff.mul(diff)));
+            }
+        }
+        cur.intoArray(this.cur, 0);
+    }
+
+    private final float[] cur = new float[L];
+    private final float[] tScale = new float[L];
+    private final float[] tMin = new float[L];
+
+    /** Degenerate lanes (max == min, or max ≤ min for qkx3): codes 0, scale 0, theMin −min; codes out. */
+    private void end(boolean qkx3, int count) {
+        final int n = this.n;
+        FloatVector min0 = FloatVector.fromArray(F, stMin0, 0);
+        FloatVector max = FloatVector.fromArray(F, stMax, 0);
+        VectorMask<Float> degenerate = qkx3 ? max.compare(VectorOperators.LE, min0)
+                : max.compare(VectorOperators.EQ, min0);
+        FloatVector.fromArray(F, this.scale, 0).blend(0f, degenerate).intoArray(this.scale, 0);
+        FloatVector.fromArray(F, stMin, 0).neg().blend(min0.neg(), degenerate).intoArray(this.theMin, 0);
+        if (degenerate.anyTrue()) {
+            for (int i = 0; i < n; i++) {
+                FloatVector.fromArray(F, lt, i * L).blend(0f, degenerate).intoArray(lt, i * L);
+            }
         }
         for (int k = 0; k < count; k++) {
             for (int i = 0; i < n; i++) {
