@@ -177,6 +177,23 @@ abstract class K4ScaleMinVector extends BlockCodec {
     /** Packs the 256 codes (0..nmax) after the 16-byte header. */
     abstract void pack(int[] codes, MemorySegment y, long p);
 
+    /**
+     * {@code get_scale_min_k4} for all 8 sub-blocks of the block at {@code p} (scale bytes at {@code p + 4}), in
+     * branch-free loops: a per-sub-block {@code j < 4} branch inside the decode loop made C2's profiled loop
+     * predication trap and recompile again and again.
+     */
+    static void unpackScales(MemorySegment src, long p, int[] sc, int[] mn) {
+        for (int j = 0; j < 4; j++) {
+            sc[j] = src.get(BYTE, p + 4 + j) & 63;
+            mn[j] = src.get(BYTE, p + 8 + j) & 63;
+        }
+        for (int j = 4; j < 8; j++) {
+            int hi = src.get(BYTE, p + 8 + j) & 0xFF;
+            sc[j] = (hi & 0xF) | (((src.get(BYTE, p + j) & 0xFF) >> 6) << 4);
+            mn[j] = (hi >> 4) | (((src.get(BYTE, p + 4 + j) & 0xFF) >> 6) << 4);
+        }
+    }
+
     static IntVector codes(int[] codes, int i) {
         return IntVector.fromArray(I, codes, i);
     }

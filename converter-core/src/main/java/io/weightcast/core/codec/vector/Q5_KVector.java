@@ -1,6 +1,5 @@
 package io.weightcast.core.codec.vector;
 
-import static io.weightcast.core.codec.Layouts.BYTE;
 import static io.weightcast.core.codec.Layouts.LE_SHORT;
 import static io.weightcast.core.codec.scalar.KQuantAsymmetric.QK_K;
 import static io.weightcast.core.codec.vector.VectorSpecs.B;
@@ -9,7 +8,6 @@ import static io.weightcast.core.codec.vector.VectorSpecs.L;
 import static io.weightcast.core.codec.vector.VectorSpecs.LE;
 
 import io.weightcast.core.codec.Fp16;
-import io.weightcast.core.codec.scalar.KQuantAsymmetric;
 import io.weightcast.core.codec.scalar.Q5_KScalar;
 import io.weightcast.formats.tensor.DType;
 import java.lang.foreign.MemorySegment;
@@ -54,20 +52,19 @@ final class Q5_KVector extends K4ScaleMinVector {
 
     @Override
     protected void decodeBlocks(MemorySegment src, long srcOffset, int blocks, float[] dst, int dstOffset) {
-        int[] q = new int[12];
+        int[] sc = new int[8];
+        int[] mn = new int[8];
         for (int i = 0; i < blocks; i++) {
             long p = srcOffset + (long) i * BLOCK_BYTES;
             int o = dstOffset + i * QK_K;
             float d = Fp16.toFloat(src.get(LE_SHORT, p));
             float min = Fp16.toFloat(src.get(LE_SHORT, p + 2));
-            for (int k = 0; k < 12; k++) {
-                q[k] = src.get(BYTE, p + 4 + k) & 0xFF;
-            }
+            unpackScales(src, p, sc, mn);
             for (int c = 0; c < 4; c++) {
-                float d1 = d * KQuantAsymmetric.scaleK4(2 * c, q);
-                float m1 = min * KQuantAsymmetric.minK4(2 * c, q);
-                float d2 = d * KQuantAsymmetric.scaleK4(2 * c + 1, q);
-                float m2 = min * KQuantAsymmetric.minK4(2 * c + 1, q);
+                float d1 = d * sc[2 * c];
+                float m1 = min * mn[2 * c];
+                float d2 = d * sc[2 * c + 1];
+                float m2 = min * mn[2 * c + 1];
                 for (int l = 0; l < 32; l += L) {
                     IntVector b = ((IntVector) ByteVector.fromMemorySegment(B, src, p + 48 + 32 * c + l, LE)
                             .convertShape(VectorOperators.B2I, I, 0)).and(0xFF);
