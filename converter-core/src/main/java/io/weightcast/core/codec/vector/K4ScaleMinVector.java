@@ -17,7 +17,7 @@ import jdk.incubator.vector.IntVector;
 
 /**
  * The Vector API encoder shared by Q4_K and Q5_K (8 sub-blocks of 32, six-bit scales and mins packed as
- * {@code get_scale_min_k4} reads them): the sub-block searches run across sub-blocks in {@link KQuantLanes}
+ * {@code get_scale_min_k4} reads them): the sub-block searches run across sub-blocks in {@link KQuantAsymmetricLanes}
  * ({@code L/8} super-blocks per step), the six-bit scale quantization per super-block in scalar code (the same
  * code as the reference), and the element re-quantization with the fp16 scales within each block, where it is
  * element-wise. Subclasses give the code range and the packing.
@@ -48,7 +48,7 @@ abstract class K4ScaleMinVector extends BlockCodec {
 
     /** Per-call work arrays. */
     static final class Work {
-        final KQuantLanes lanes = new KQuantLanes(32);
+        final KQuantAsymmetricLanes lanes = new KQuantAsymmetricLanes(32);
         final int[] codes = new int[QK_K];
         final int[] q = new int[12];
         final float[] scales = new float[8];
@@ -75,7 +75,7 @@ abstract class K4ScaleMinVector extends BlockCodec {
     private void run(float[] x, int o, int blocks, float[] qw, MemorySegment y, long p, Work w) {
         int bb = type().blockBytes();
         int batch = Math.max(1, L / 8);
-        KQuantLanes lanes = w.lanes;
+        KQuantAsymmetricLanes lanes = w.lanes;
         for (int b0 = 0; b0 < blocks; b0 += batch) {
             int cnt = Math.min(batch, blocks - b0);
             int ob = o + b0 * QK_K;
@@ -88,7 +88,7 @@ abstract class K4ScaleMinVector extends BlockCodec {
                 continue;
             }
             if (qw == null) {
-                lanes.fit(x, ob, cnt * 8, KQuantLanes.W_RMS_PLUS_ABS, null, 0, nmax, refRmin, 0.1f, refNstep, false,
+                lanes.fit(x, ob, cnt * 8, KQuantAsymmetricLanes.W_RMS_PLUS_ABS, null, 0, nmax, refRmin, 0.1f, refNstep, false,
                         false);
             } else {
                 for (int s = 0; s < cnt; s++) {
@@ -102,7 +102,7 @@ abstract class K4ScaleMinVector extends BlockCodec {
                         lanes.sigma2[8 * s + j] = sigma2;
                     }
                 }
-                lanes.fit(x, ob, cnt * 8, KQuantLanes.W_IMATRIX, qw, b0 * QK_K, nmax, -0.9f, 0.05f, 36, false, true);
+                lanes.fit(x, ob, cnt * 8, KQuantAsymmetricLanes.W_IMATRIX, qw, b0 * QK_K, nmax, -0.9f, 0.05f, 36, false, true);
             }
             for (int s = 0; s < cnt; s++) {
                 finish(x, ob + s * QK_K, y, p + (long) (b0 + s) * bb, w, 8 * s, qw != null);
@@ -111,7 +111,7 @@ abstract class K4ScaleMinVector extends BlockCodec {
     }
 
     private void finish(float[] x, int o, MemorySegment y, long p, Work w, int lane0, boolean weighted) {
-        KQuantLanes lanes = w.lanes;
+        KQuantAsymmetricLanes lanes = w.lanes;
         short dh, mh;
         if (!weighted) {
             float maxScale = 0;
@@ -165,7 +165,7 @@ abstract class K4ScaleMinVector extends BlockCodec {
             float dm = mAll * KQuantAsymmetric.minK4(j, w.q);
             for (int c = 0; c < 32; c += L) {
                 FloatVector v = FloatVector.fromArray(F, x, o + 32 * j + c).add(dm).div(d);
-                KQuantLanes.nearestInt(v).max(0).min(nmax).intoArray(w.codes, 32 * j + c);
+                KQuantAsymmetricLanes.nearestInt(v).max(0).min(nmax).intoArray(w.codes, 32 * j + c);
             }
         }
         pack(w.codes, y, p);

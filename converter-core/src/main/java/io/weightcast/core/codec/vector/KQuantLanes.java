@@ -4,300 +4,251 @@ import static io.weightcast.core.codec.vector.VectorSpecs.F;
 import static io.weightcast.core.codec.vector.VectorSpecs.I;
 import static io.weightcast.core.codec.vector.VectorSpecs.L;
 
-import io.weightcast.core.codec.scalar.KQuantAsymmetric;
+import io.weightcast.core.codec.scalar.Iq4Math;
+import io.weightcast.core.codec.scalar.KQuantSymmetric;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * {@code make_qkx2_quants} / {@code make_qkx3_quants} across sub-blocks: one sub-block per lane, so that each lane
- * performs exactly the scalar {@link KQuantAsymmetric#makeQkx} sequence of IEEE operations (sequential sums in
- * index order, C's strict compares as masks and blends, ggml's {@code nearest_int} bit trick, no FMA). The
- * sub-blocks are transposed into scratch arrays ({@code [i·L + lane]}) once, so every step is a contiguous load.
- *
- * <p>A work object per call (not thread-safe). Results: {@link #scale}, {@link #theMin}, {@link #sw} (Σw, the
- * imatrix paths' sub-block weight) per lane, and the codes {@code L} of each lane back in element order in
- * {@link #codes}.
+ * The search routines of {@link KQuantSymmetric} and {@link Iq4Math} run across lanes: lane k works on its own
+ * (sub-)block, whose element i the caller has transposed to {@code xt[i·L + k]} (weights likewise to {@code wt}).
+ * Each lane performs exactly the scalar routine's sequence of float operations (same order, no fma; data-dependent
+ * branches become masked blends), so the results are bit-identical. nearest_int is ggml's magic-number trick, exact
+ * for every input.
  */
 final class KQuantLanes {
 
-    private static final float MAGIC = 12582912.0f;
+    private KQuantLanes() {}
 
-    /** Weights {@code √(Σx²/n) + |x|} (Q4_K/Q5_K reference). */
-    static final int W_RMS_PLUS_ABS = 0;
-    /** Weights {@code |x|} (Q2_K reference). */
-    static final int W_ABS = 1;
-    /** Weights {@code qw·√(σ² + x²)} (imatrix paths). */
-    static final int W_IMATRIX = 2;
+    private static final float EPS = KQuantSymmetric.GROUP_MAX_EPS;
+    /** IQ4 level k−1/k midpoints doubled: {@code v[k-1] + v[k]}, k = 1..15. */
+    private static final float[] MID2 = new float[16];
+    /** {@code v[k] - v[k-1]}. */
+    private static final float[] STEP = new float[16];
 
-    final int n;
-    private final float[] xt;
-    private final float[] wt;
-    private final float[] lt;
-    private final float[] laux;
-    final float[] scale = new float[L];
-    final float[] theMin = new float[L];
-    final float[] sw = new float[L];
-    /** Codes of lane k at {@code codes[k·n + i]}. */
-    final int[] codes;
-    /** σ² per lane for {@link #W_IMATRIX}. */
-    final float[] sigma2 = new float[L];
-
-    KQuantLanes(int n) {
-        this.n = n;
-        xt = new float[n * L];
-        wt = new float[n * L];
-        lt = new float[n * L];
-        laux = new float[n * L];
-        codes = new int[n * L];
+    static {
+        for (int k = 1; k < 16; k++) {
+            MID2[k] = Iq4Math.VALUES[k - 1] + Iq4Math.VALUES[k];
+            STEP[k] = Iq4Math.VALUES[k] - Iq4Math.VALUES[k - 1];
+        }
     }
 
     /**
-     * Fits {@code count ≤ L} consecutive sub-blocks {@code x[o + k·n ..]} (lanes beyond {@code count} are zero
-     * and ignored). With {@link #W_IMATRIX}, lane k's weights are {@code qw[qo + k·n ..]} and σ² is
-     * {@link #sigma2}{@code [k]}.
+     * Whether {@code a[o..o+n)} holds a NaN or an infinity. Such (super-)blocks go to the scalar code: a NaN's payload
+     * feeds ggml's nearest_int, and which payload an operation propagates depends on operand order, which Java
+     * (and a vector kernel) does not fix.
      */
-    void fit(float[] x, int o, int count, int weights, float[] qw, int qo, int nmax, float rmin, float rdelta,
-            int nstep, boolean useMad, boolean qkx3) {
-        final int n = this.n;
-        for (int k = 0; k < L; k++) {
-            if (k < count) {
-                int src = o + k * n;
-                for (int i = 0; i < n; i++) {
-                    xt[i * L + k] = x[src + i];
-                }
-                if (weights == W_IMATRIX) {
-                    int q = qo + k * n;
-                    for (int i = 0; i < n; i++) {
-                        wt[i * L + k] = qw[q + i];
-                    }
-                }
-            } else {
-                for (int i = 0; i < n; i++) {
-                    xt[i * L + k] = 0f;
-                    wt[i * L + k] = 0f;
-                }
-            }
-        }
-        weights(weights);
-        start(nmax, useMad);
-        for (int is = 0; is <= nstep; is++) {
-            step(rmin + rdelta * is + nmax, nmax, useMad);
-        }
-        end(qkx3, count);
-    }
-
-    // Loop-carried lane state between the phases, one float per lane. The search is split into small methods
-    // (instead of one with vector locals across the whole loop) so that C2 inlines every Vector API call: in one
-    // large method its inlining budget runs out and the vector operations fall back to their (allocating) Java
-    // implementations.
-    private final float[] stMin = new float[L];
-    private final float[] stMin0 = new float[L];
-    private final float[] stMax = new float[L];
-    private final float[] stSumW = new float[L];
-    private final float[] stSumX = new float[L];
-    private final float[] stBest = new float[L];
-
-    /** min, max, Σw, Σw·x, the first codes and their error. */
-    private void start(int nmax, boolean useMad) {
-        final int n = this.n;
-        FloatVector x0 = FloatVector.fromArray(F, xt, 0);
-        FloatVector w0 = FloatVector.fromArray(F, wt, 0);
-        FloatVector min = x0;
-        FloatVector max = x0;
-        FloatVector sumW = w0;
-        FloatVector sumX = w0.mul(x0);
-        for (int i = 1; i < n; i++) {
-            FloatVector xi = FloatVector.fromArray(F, xt, i * L);
-            FloatVector wi = FloatVector.fromArray(F, wt, i * L);
-            min = min.blend(xi, xi.compare(VectorOperators.LT, min));
-            max = max.blend(xi, xi.compare(VectorOperators.GT, max));
-            sumW = sumW.add(wi);
-            sumX = sumX.add(wi.mul(xi));
-        }
-        min = min.blend(0f, min.compare(VectorOperators.GT, 0f));
-        FloatVector iscale = FloatVector.broadcast(F, (float) nmax).div(max.sub(min));
-        FloatVector scale = FloatVector.broadcast(F, 1f).div(iscale);
-        for (int i = 0; i < n; i++) {
-            quant(iscale.mul(FloatVector.fromArray(F, xt, i * L).sub(min)), nmax).intoArray(lt, i * L);
-        }
-        // two loops, not a ternary on vectors: a vector phi would be boxed
-        FloatVector best = FloatVector.zero(F);
-        if (useMad) {
-            for (int i = 0; i < n; i++) {
-                FloatVector xi = FloatVector.fromArray(F, xt, i * L);
-                FloatVector diff = scale.mul(FloatVector.fromArray(F, lt, i * L)).add(min).sub(xi);
-                best = best.add(FloatVector.fromArray(F, wt, i * L).mul(diff.abs()));
-            }
-        } else {
-            for (int i = 0; i < n; i++) {
-                FloatVector xi = FloatVector.fromArray(F, xt, i * L);
-                FloatVector diff = scale.mul(FloatVector.fromArray(F, lt, i * L)).add(min).sub(xi);
-                best = best.add(FloatVector.fromArray(F, wt, i * L).mul(diff.mul(diff)));
-            }
-        }
-        min.intoArray(stMin, 0);
-        min.intoArray(stMin0, 0);
-        max.intoArray(stMax, 0);
-        sumW.intoArray(stSumW, 0);
-        sumX.intoArray(stSumX, 0);
-        best.intoArray(stBest, 0);
-        scale.intoArray(this.scale, 0);
-    }
-
-    /** One step of the search with {@code iscale = c/(max − min)}, {@code c = rmin + rdelta·is + nmax}. */
-    private void step(float c, int nmax, boolean useMad) {
-        final int n = this.n;
-        FloatVector min = FloatVector.fromArray(F, stMin, 0);
-        FloatVector iscale = FloatVector.broadcast(F, c).div(FloatVector.fromArray(F, stMax, 0).sub(min));
-        FloatVector sumL = FloatVector.zero(F);
-        FloatVector sumL2 = FloatVector.zero(F);
-        FloatVector sumXL = FloatVector.zero(F);
-        for (int i = 0; i < n; i++) {
-            FloatVector xi = FloatVector.fromArray(F, xt, i * L);
-            FloatVector wi = FloatVector.fromArray(F, wt, i * L);
-            FloatVector l = quant(iscale.mul(xi.sub(min)), nmax);
-            l.intoArray(laux, i * L);
-            FloatVector wl = wi.mul(l);
-            sumL = sumL.add(wl);
-            sumL2 = sumL2.add(wl.mul(l));
-            sumXL = sumXL.add(wl.mul(xi));
-        }
-        FloatVector sumW = FloatVector.fromArray(F, stSumW, 0);
-        FloatVector sumX = FloatVector.fromArray(F, stSumX, 0);
-        FloatVector d = sumW.mul(sumL2).sub(sumL.mul(sumL));
-        VectorMask<Float> positive = d.compare(VectorOperators.GT, 0f);
-        if (!positive.anyTrue()) {
-            return;
-        }
-        FloatVector thisScale = sumW.mul(sumXL).sub(sumX.mul(sumL)).div(d);
-        FloatVector thisMin = sumL2.mul(sumX).sub(sumL.mul(sumXL)).div(d);
-        VectorMask<Float> minPositive = thisMin.compare(VectorOperators.GT, 0f);
-        thisMin = thisMin.blend(0f, minPositive);
-        thisScale = thisScale.blend(sumXL.div(sumL2), minPositive);
-        thisScale.intoArray(tScale, 0);
-        thisMin.intoArray(tMin, 0);
-        d.intoArray(tD, 0);
-        error(tScale, tMin, useMad);
-        accept();
-    }
-
-    private final float[] tD = new float[L];
-
-    /** Lanes with D > 0 and a smaller error take this step's codes, scale and min. */
-    private void accept() {
-        FloatVector cur = FloatVector.fromArray(F, this.cur, 0);
-        VectorMask<Float> better = FloatVector.fromArray(F, tD, 0).compare(VectorOperators.GT, 0f)
-                .and(cur.compare(VectorOperators.LT, FloatVector.fromArray(F, stBest, 0)));
-        if (!better.anyTrue()) {
-            return;
+    static boolean nonFinite(float[] a, int o, int n) {
+        if (a == null) {
+            return false;
         }
         for (int i = 0; i < n; i++) {
-            FloatVector.fromArray(F, lt, i * L).blend(FloatVector.fromArray(F, laux, i * L), better)
-                    .intoArray(lt, i * L);
-        }
-        FloatVector.fromArray(F, stBest, 0).blend(cur, better).intoArray(stBest, 0);
-        FloatVector.fromArray(F, this.scale, 0).blend(FloatVector.fromArray(F, tScale, 0), better)
-                .intoArray(this.scale, 0);
-        FloatVector.fromArray(F, stMin, 0).blend(FloatVector.fromArray(F, tMin, 0), better).intoArray(stMin, 0);
-    }
-
-    /** Σ w·err(thisScale·laux + thisMin − x) in index order, into {@link #cur}. */
-    private void error(float[] thisScaleA, float[] thisMinA, boolean useMad) {
-        FloatVector thisScale = FloatVector.fromArray(F, thisScaleA, 0);
-        FloatVector thisMin = FloatVector.fromArray(F, thisMinA, 0);
-        FloatVector cur = FloatVector.zero(F);
-        if (useMad) {
-            for (int i = 0; i < n; i++) {
-                FloatVector diff = thisScale.mul(FloatVector.fromArray(F, laux, i * L)).add(thisMin)
-                        .sub(FloatVector.fromArray(F, xt, i * L));
-                cur = cur.add(FloatVector.fromArray(F, wt, i * L).mul(diff.abs()));
-            }
-        } else {
-            for (int i = 0; i < n; i++) {
-                FloatVector diff = thisScale.mul(FloatVector.fromArray(F, laux, i * L)).add(thisMin)
-                        .sub(FloatVector.fromArray(F, xt, i * L));
-                cur = cur.add(FloatVector.fromArray(F, wt, i * L).mul(diff.mul(diff)));
+            if ((Float.floatToRawIntBits(a[o + i]) & 0x7F800000) == 0x7F800000) {
+                return true;
             }
         }
-        cur.intoArray(this.cur, 0);
+        return false;
     }
 
-    private final float[] cur = new float[L];
-    private final float[] tScale = new float[L];
-    private final float[] tMin = new float[L];
-
-    /** Degenerate lanes (max == min, or max ≤ min for qkx3): codes 0, scale 0, theMin −min; codes out. */
-    private void end(boolean qkx3, int count) {
-        final int n = this.n;
-        FloatVector min0 = FloatVector.fromArray(F, stMin0, 0);
-        FloatVector max = FloatVector.fromArray(F, stMax, 0);
-        VectorMask<Float> degenerate = qkx3 ? max.compare(VectorOperators.LE, min0)
-                : max.compare(VectorOperators.EQ, min0);
-        FloatVector.fromArray(F, this.scale, 0).blend(0f, degenerate).intoArray(this.scale, 0);
-        FloatVector.fromArray(F, stMin, 0).neg().blend(min0.neg(), degenerate).intoArray(this.theMin, 0);
-        if (degenerate.anyTrue()) {
-            for (int i = 0; i < n; i++) {
-                FloatVector.fromArray(F, lt, i * L).blend(0f, degenerate).intoArray(lt, i * L);
-            }
-        }
-        for (int k = 0; k < count; k++) {
-            for (int i = 0; i < n; i++) {
-                codes[k * n + i] = (int) lt[i * L + k];
-            }
-        }
-    }
-
-    /** Fills the transposed weights (and {@link #sw}) from the transposed x (and the imatrix already in wt). */
-    private void weights(int mode) {
-        final int n = this.n;
-        switch (mode) {
-            case W_ABS -> {
-                for (int i = 0; i < n; i++) {
-                    FloatVector.fromArray(F, xt, i * L).abs().intoArray(wt, i * L);
-                }
-            }
-            case W_RMS_PLUS_ABS -> {
-                FloatVector sumX2 = FloatVector.zero(F);
-                for (int i = 0; i < n; i++) {
-                    FloatVector xi = FloatVector.fromArray(F, xt, i * L);
-                    sumX2 = sumX2.add(xi.mul(xi));
-                }
-                FloatVector avX = sumX2.div((float) n).sqrt();
-                for (int i = 0; i < n; i++) {
-                    avX.add(FloatVector.fromArray(F, xt, i * L).abs()).intoArray(wt, i * L);
-                }
-            }
-            case W_IMATRIX -> {
-                FloatVector s2 = FloatVector.fromArray(F, sigma2, 0);
-                FloatVector sum = FloatVector.zero(F);
-                for (int i = 0; i < n; i++) {
-                    FloatVector xi = FloatVector.fromArray(F, xt, i * L);
-                    FloatVector w = FloatVector.fromArray(F, wt, i * L).mul(s2.add(xi.mul(xi)).sqrt());
-                    w.intoArray(wt, i * L);
-                    sum = sum.add(w);
-                }
-                sum.intoArray(sw, 0);
-            }
-            default -> throw new IllegalArgumentException("weights mode " + mode);
-        }
-    }
-
-    /** {@code clamp(nearest_int(v), 0, nmax)} as a float, ggml's bit trick lane by lane. */
-    private static FloatVector quant(FloatVector v, int nmax) {
-        IntVector l = v.add(MAGIC).reinterpretAsInts().and(0x007FFFFF).sub(0x00400000).max(0).min(nmax);
-        return (FloatVector) l.convert(VectorOperators.I2F, 0);
-    }
-
-    /** {@code nearest_int(v)} lane by lane (ggml's bit trick, garbage included outside ±4194303). */
     static IntVector nearestInt(FloatVector v) {
-        return v.add(MAGIC).reinterpretAsInts().and(0x007FFFFF).sub(0x00400000);
+        return v.add(12582912.0f).reinterpretAsInts().and(0x007FFFFF).sub(0x00400000);
     }
 
-    static {
-        if (I.length() != L) {
-            throw new AssertionError("int and float species differ in lanes");
+    private static FloatVector toFloat(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+    }
+
+    /**
+     * {@code make_qx_quants(n, nmax, x, L, 1, w)} per lane: scales to {@code scales[so..so+L)}, codes (0..2nmax-1)
+     * to {@code lt[i·L + k]}.
+     */
+    static void makeQxQuants(int n, int nmax, float[] xt, float[] wt, int[] lt, float[] scales, int so) {
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector amax = zero;
+        FloatVector max = zero;
+        for (int i = 0; i < n; i++) {
+            FloatVector x = FloatVector.fromArray(F, xt, i * L);
+            FloatVector ax = x.abs();
+            VectorMask<Float> gt = ax.compare(VectorOperators.GT, amax);
+            amax = amax.blend(ax, gt);
+            max = max.blend(x, gt);
+        }
+        VectorMask<Float> allZero = amax.compare(VectorOperators.LT, EPS);
+        FloatVector iscale = FloatVector.broadcast(F, (float) -nmax).div(max);
+        FloatVector sumlx = zero;
+        FloatVector suml2 = zero;
+        for (int i = 0; i < n; i++) {
+            FloatVector x = FloatVector.fromArray(F, xt, i * L);
+            FloatVector w = FloatVector.fromArray(F, wt, i * L);
+            FloatVector l = toFloat(nearestInt(iscale.mul(x)).min(nmax - 1).max(-nmax));
+            sumlx = sumlx.add(w.mul(x).mul(l));
+            suml2 = suml2.add(w.mul(l).mul(l));
+        }
+        FloatVector scale = sumlx.div(suml2).blend(zero, suml2.compare(VectorOperators.EQ, 0.0f));
+        FloatVector best = scale.mul(sumlx);
+        FloatVector bestIscale = iscale;
+        for (int is = -9; is <= 9; ++is) {
+            if (is == 0) {
+                continue;
+            }
+            iscale = FloatVector.broadcast(F, -(nmax + 0.1f * is)).div(max);
+            sumlx = zero;
+            suml2 = zero;
+            for (int i = 0; i < n; i++) {
+                FloatVector x = FloatVector.fromArray(F, xt, i * L);
+                FloatVector w = FloatVector.fromArray(F, wt, i * L);
+                FloatVector l = toFloat(nearestInt(iscale.mul(x)).min(nmax - 1).max(-nmax));
+                sumlx = sumlx.add(w.mul(x).mul(l));
+                suml2 = suml2.add(w.mul(l).mul(l));
+            }
+            VectorMask<Float> better = suml2.compare(VectorOperators.GT, 0.0f)
+                    .and(sumlx.mul(sumlx).compare(VectorOperators.GT, best.mul(suml2)));
+            FloatVector s = sumlx.div(suml2);
+            scale = scale.blend(s, better);
+            best = best.blend(s.mul(sumlx), better);
+            bestIscale = bestIscale.blend(iscale, better);
+        }
+        VectorMask<Integer> zi = allZero.cast(I);
+        for (int i = 0; i < n; i++) {
+            FloatVector x = FloatVector.fromArray(F, xt, i * L);
+            IntVector l = nearestInt(bestIscale.mul(x)).min(nmax - 1).max(-nmax).add(nmax);
+            l.blend(0, zi).intoArray(lt, i * L);
+        }
+        scale.blend(zero, allZero).intoArray(scales, so);
+    }
+
+    /**
+     * {@code make_q3_quants(n, nmax, x, L, true)} per lane (weights x²); outputs as {@link #makeQxQuants}, codes
+     * as floats. The codes are kept as floats inside too (exact small integers), so every mask is a float mask.
+     */
+    static void makeQ3Quants(int n, int nmax, float[] xt, float[] lt, float[] scales, int so) {
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector amax = zero;
+        FloatVector max = zero;
+        for (int i = 0; i < n; i++) {
+            FloatVector x = FloatVector.fromArray(F, xt, i * L);
+            FloatVector ax = x.abs();
+            VectorMask<Float> gt = ax.compare(VectorOperators.GT, amax);
+            amax = amax.blend(ax, gt);
+            max = max.blend(x, gt);
+        }
+        VectorMask<Float> allZero = amax.compare(VectorOperators.LT, EPS);
+        FloatVector iscale = FloatVector.broadcast(F, (float) -nmax).div(max);
+        FloatVector sumlx = zero;
+        FloatVector suml2 = zero;
+        for (int i = 0; i < n; i++) {
+            FloatVector x = FloatVector.fromArray(F, xt, i * L);
+            FloatVector w = x.mul(x);
+            FloatVector l = toFloat(nearestInt(iscale.mul(x)).min(nmax - 1).max(-nmax));
+            l.intoArray(lt, i * L);
+            sumlx = sumlx.add(w.mul(x).mul(l));
+            suml2 = suml2.add(w.mul(l).mul(l));
+        }
+        VectorMask<Float> active = allZero.not();
+        for (int itry = 0; itry < 5 && active.anyTrue(); ++itry) {
+            VectorMask<Float> changed = F.maskAll(false);
+            for (int i = 0; i < n; i++) {
+                FloatVector x = FloatVector.fromArray(F, xt, i * L);
+                FloatVector w = x.mul(x);
+                FloatVector l = FloatVector.fromArray(F, lt, i * L);
+                FloatVector slx = sumlx.sub(w.mul(x).mul(l));
+                VectorMask<Float> pos = slx.compare(VectorOperators.GT, 0.0f).and(active);
+                FloatVector sl2 = suml2.sub(w.mul(l).mul(l));
+                FloatVector newL = toFloat(nearestInt(x.mul(sl2).div(slx)).min(nmax - 1).max(-nmax));
+                VectorMask<Float> differs = newL.compare(VectorOperators.NE, l).and(pos);
+                slx = slx.add(w.mul(x).mul(newL));
+                sl2 = sl2.add(w.mul(newL).mul(newL));
+                VectorMask<Float> accept = differs.and(sl2.compare(VectorOperators.GT, 0.0f))
+                        .and(slx.mul(slx).mul(suml2).compare(VectorOperators.GT, sumlx.mul(sumlx).mul(sl2)));
+                l.blend(newL, accept).intoArray(lt, i * L);
+                sumlx = sumlx.blend(slx, accept);
+                suml2 = suml2.blend(sl2, accept);
+                changed = changed.or(accept);
+            }
+            active = active.and(changed);
+        }
+        FloatVector off = FloatVector.broadcast(F, (float) nmax).blend(zero, allZero);
+        for (int i = 0; i < n; i++) {
+            FloatVector.fromArray(F, lt, i * L).add(off).blend(zero, allZero).intoArray(lt, i * L);
+        }
+        FloatVector scale = sumlx.div(suml2).blend(zero, suml2.compare(VectorOperators.GT, 0.0f).not());
+        scale.blend(zero, allZero).intoArray(scales, so);
+    }
+
+    /** {@code kvalues_iq4nl[best_index_int8(x)]} per lane (see {@link Iq4Math#bestIndex}). */
+    static FloatVector iq4Value(FloatVector x) {
+        FloatVector x2 = x.add(x);
+        FloatVector q = FloatVector.broadcast(F, Iq4Math.VALUES[0]);
+        for (int k = 1; k < 16; k++) {
+            q = q.add(STEP[k], x2.compare(VectorOperators.LT, MID2[k]).not());
+        }
+        return q;
+    }
+
+    /** {@code best_index_int8(x)} per lane. */
+    static IntVector iq4Index(FloatVector x) {
+        FloatVector x2 = x.add(x);
+        FloatVector idx = FloatVector.zero(F);
+        for (int k = 1; k < 16; k++) {
+            idx = idx.add(1.0f, x2.compare(VectorOperators.LT, MID2[k]).not());
+        }
+        return (IntVector) idx.convert(VectorOperators.F2I, 0);
+    }
+
+    /** {@link Iq4Math#searchBlock} per lane over 32 transposed elements; returns each lane's scale d. */
+    static FloatVector iq4Search(float[] xt, float[] wt) {
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector amax = zero;
+        FloatVector max = zero;
+        for (int i = 0; i < 32; i++) {
+            FloatVector x = FloatVector.fromArray(F, xt, i * L);
+            FloatVector ax = x.abs();
+            VectorMask<Float> gt = ax.compare(VectorOperators.GT, amax);
+            amax = amax.blend(ax, gt);
+            max = max.blend(x, gt);
+        }
+        VectorMask<Float> allZero = amax.compare(VectorOperators.LT, EPS);
+        FloatVector d = max.neg().div((float) Iq4Math.VALUES[0]);
+        FloatVector id = FloatVector.broadcast(F, 1.0f).div(d);
+        FloatVector sumqx = zero;
+        FloatVector sumq2 = zero;
+        for (int j = 0; j < 32; j++) {
+            FloatVector x = FloatVector.fromArray(F, xt, j * L);
+            FloatVector w = FloatVector.fromArray(F, wt, j * L);
+            FloatVector q = iq4Value(id.mul(x));
+            FloatVector wq = w.mul(q);
+            sumqx = sumqx.add(wq.mul(x));
+            sumq2 = sumq2.add(wq.mul(q));
+        }
+        d = sumqx.div(sumq2).blend(zero, sumq2.compare(VectorOperators.GT, 0.0f).not());
+        FloatVector best = d.mul(sumqx);
+        for (int itry = -Iq4Math.NTRY; itry <= Iq4Math.NTRY; ++itry) {
+            id = FloatVector.broadcast(F, (float) (itry + Iq4Math.VALUES[0])).div(max);
+            sumqx = zero;
+            sumq2 = zero;
+            for (int j = 0; j < 32; j++) {
+                FloatVector x = FloatVector.fromArray(F, xt, j * L);
+                FloatVector w = FloatVector.fromArray(F, wt, j * L);
+                FloatVector q = iq4Value(id.mul(x));
+                FloatVector wq = w.mul(q);
+                sumqx = sumqx.add(wq.mul(x));
+                sumq2 = sumq2.add(wq.mul(q));
+            }
+            VectorMask<Float> better = sumq2.compare(VectorOperators.GT, 0.0f)
+                    .and(sumqx.mul(sumqx).compare(VectorOperators.GT, best.mul(sumq2)));
+            FloatVector nd = sumqx.div(sumq2);
+            d = d.blend(nd, better);
+            best = best.blend(nd.mul(sumqx), better);
+        }
+        return d.blend(zero, allZero);
+    }
+
+    /** Re-picks 32 transposed elements per lane with the lane's factor {@code id}: codes to {@code lt[j·L + k]}. */
+    static void iq4Repick(float[] xt, FloatVector id, int[] lt) {
+        for (int j = 0; j < 32; j++) {
+            iq4Index(id.mul(FloatVector.fromArray(F, xt, j * L))).intoArray(lt, j * L);
         }
     }
 }

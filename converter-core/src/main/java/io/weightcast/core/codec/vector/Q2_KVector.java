@@ -22,7 +22,7 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q2_K with the Vector API, byte-identical to {@link Q2_KScalar}: the 16 sub-block searches of a super-block run
- * one per lane in {@link KQuantLanes} (16/L steps), the four-bit scale quantization in the reference's scalar
+ * one per lane in {@link KQuantAsymmetricLanes} (16/L steps), the four-bit scale quantization in the reference's scalar
  * code, the re-quantization with the fp16 scales and the packing element-wise within the block.
  */
 final class Q2_KVector extends BlockCodec {
@@ -40,7 +40,7 @@ final class Q2_KVector extends BlockCodec {
 
     /** Per-call work arrays. */
     private static final class Work {
-        final KQuantLanes lanes = new KQuantLanes(16);
+        final KQuantAsymmetricLanes lanes = new KQuantAsymmetricLanes(16);
         final int[] codes = new int[QK_K];
         final float[] scales = new float[16];
         final float[] mins = new float[16];
@@ -64,7 +64,7 @@ final class Q2_KVector extends BlockCodec {
     }
 
     private static void run(float[] x, int o, int blocks, float[] qw, MemorySegment y, long p, Work w) {
-        KQuantLanes lanes = w.lanes;
+        KQuantAsymmetricLanes lanes = w.lanes;
         for (int b = 0; b < blocks; b++) {
             int ob = o + b * QK_K;
             long pb = p + (long) b * BLOCK_BYTES;
@@ -87,9 +87,9 @@ final class Q2_KVector extends BlockCodec {
             for (int g = 0; g < 16; g += L) {
                 int cnt = Math.min(L, 16 - g);
                 if (qw == null) {
-                    lanes.fit(x, ob + 16 * g, cnt, KQuantLanes.W_ABS, null, 0, 3, -0.5f, 0.1f, 15, true, false);
+                    lanes.fit(x, ob + 16 * g, cnt, KQuantAsymmetricLanes.W_ABS, null, 0, 3, -0.5f, 0.1f, 15, true, false);
                 } else {
-                    lanes.fit(x, ob + 16 * g, cnt, KQuantLanes.W_IMATRIX, qw, b * QK_K + 16 * g, 3, -0.9f, 0.05f, 36,
+                    lanes.fit(x, ob + 16 * g, cnt, KQuantAsymmetricLanes.W_IMATRIX, qw, b * QK_K + 16 * g, 3, -0.9f, 0.05f, 36,
                             false, true);
                 }
                 System.arraycopy(lanes.scale, 0, w.scales, g, cnt);
@@ -158,7 +158,7 @@ final class Q2_KVector extends BlockCodec {
             float dm = mAll * (w.sc[j] >> 4);
             for (int c = 0; c < 16; c += L) {
                 FloatVector v = FloatVector.fromArray(F, x, o + 16 * j + c).add(dm).div(d);
-                KQuantLanes.nearestInt(v).max(0).min(3).intoArray(w.codes, 16 * j + c);
+                KQuantAsymmetricLanes.nearestInt(v).max(0).min(3).intoArray(w.codes, 16 * j + c);
             }
         }
         for (int h = 0; h < 2; h++) {

@@ -46,6 +46,10 @@ public final class VectorCodecs {
             case Q4_K -> new Q4_KVector();
             case Q5_K -> new Q5_KVector();
             case Q8_K -> new Q8_KVector();
+            case Q6_K -> new Q6_KVector();
+            case Q3_K -> new Q3_KVector();
+            case IQ4_NL -> new IQ4_NLVector();
+            case IQ4_XS -> new IQ4_XSVector();
             default -> null;
         };
     }
