@@ -7,13 +7,17 @@ import io.weightcast.core.codec.scalar.F8E4M3Scalar;
 import io.weightcast.core.codec.scalar.F8E5M2Scalar;
 import io.weightcast.core.codec.scalar.IQ4_NLScalar;
 import io.weightcast.core.codec.scalar.IQ4_XSScalar;
+import io.weightcast.core.codec.scalar.Q2_KScalar;
 import io.weightcast.core.codec.scalar.Q3_KScalar;
 import io.weightcast.core.codec.scalar.Q4_0Scalar;
 import io.weightcast.core.codec.scalar.Q4_1Scalar;
+import io.weightcast.core.codec.scalar.Q4_KScalar;
 import io.weightcast.core.codec.scalar.Q5_0Scalar;
 import io.weightcast.core.codec.scalar.Q5_1Scalar;
+import io.weightcast.core.codec.scalar.Q5_KScalar;
 import io.weightcast.core.codec.scalar.Q6_KScalar;
 import io.weightcast.core.codec.scalar.Q8_0Scalar;
+import io.weightcast.core.codec.scalar.Q8_KScalar;
 import io.weightcast.formats.tensor.DType;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -39,6 +43,7 @@ public final class Codecs {
         for (Codec c : new Codec[] {
             new F32Scalar(), new F16Scalar(), new Bf16Scalar(), new F8E4M3Scalar(), new F8E5M2Scalar(),
             new Q8_0Scalar(), new Q4_0Scalar(), new Q4_1Scalar(), new Q5_0Scalar(), new Q5_1Scalar(),
+            new Q2_KScalar(), new Q4_KScalar(), new Q5_KScalar(), new Q8_KScalar(),
             new Q6_KScalar(), new Q3_KScalar(), new IQ4_NLScalar(), new IQ4_XSScalar()
         }) {
             SCALAR.put(c.type(), c);
