@@ -27,6 +27,38 @@ public final class MXFP4Scalar extends BlockCodec {
 
     private static final double LN2 = 0.6931471805599453;
 
+    /**
+     * Per biased float exponent E (1..254): the smallest bit pattern in that binade whose {@link #floorLog2f} is
+     * one more than the binary exponent (values just below the next power of two, where the float log2 rounds up
+     * to an integer), or {@code Integer.MAX_VALUE} when there is none. Derived from {@link #floorLog2f} itself by
+     * bisection, so {@link #exponentFast} equals {@link #exponent} wherever {@code floorLog2f} is monotonic within
+     * a binade (checked for every normal float by the one-off exhaustive run).
+     */
+    private static final int[] UP_FROM = new int[256];
+
+    static {
+        UP_FROM[0] = Integer.MAX_VALUE;
+        UP_FROM[255] = Integer.MAX_VALUE;
+        for (int e = 1; e < 255; e++) {
+            int lo = e << 23;
+            int hi = lo | 0x7FFFFF;
+            float k = e - 127;
+            if (floorLog2f(Float.intBitsToFloat(hi)) == k) {
+                UP_FROM[e] = Integer.MAX_VALUE;
+                continue;
+            }
+            while (lo < hi) { // invariant: floorLog2f(hi) > k
+                int mid = (lo + hi) >>> 1;
+                if (floorLog2f(Float.intBitsToFloat(mid)) > k) {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            UP_FROM[e] = lo;
+        }
+    }
+
     public MXFP4Scalar() {
         super(DType.MXFP4, "scalar");
     }
@@ -55,6 +87,20 @@ public final class MXFP4Scalar extends BlockCodec {
         }
         float f = amax == Float.POSITIVE_INFINITY ? amax : floorLog2f(amax);
         return GgmlRounding.toUint8(f - 2 + 127);
+    }
+
+    /**
+     * {@link #exponent} with a table lookup instead of a logarithm for normal floats (the vector kernel uses it);
+     * other values take {@link #exponent}.
+     */
+    public static int exponentFast(float amax) {
+        int bits = Float.floatToRawIntBits(amax);
+        if (bits < 0x00800000 || bits > 0x7F7FFFFF) {
+            return exponent(amax);
+        }
+        int e = bits >>> 23;
+        int f = e - 127 + (bits >= UP_FROM[e] ? 1 : 0);
+        return (f - 2 + 127) & 0xFF;
     }
 
     /** {@code GGML_E8M0_TO_FP32_HALF(e)} = 2^(e−128), subnormal for e < 2. */

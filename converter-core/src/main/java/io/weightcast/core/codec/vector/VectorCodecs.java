@@ -42,6 +42,9 @@ public final class VectorCodecs {
             case Q4_1 -> new Q4_1Vector();
             case Q5_0 -> new Q5_0Vector();
             case Q5_1 -> new Q5_1Vector();
+            case TQ1_0 -> new TQ1_0Vector();
+            case TQ2_0 -> new TQ2_0Vector();
+            case MXFP4 -> new MXFP4Vector();
             default -> null;
         };
     }
