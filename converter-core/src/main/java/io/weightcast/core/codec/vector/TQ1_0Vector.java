@@ -52,18 +52,10 @@ final class TQ1_0Vector extends BlockCodec {
         }
         y.set(LE_SHORT, p + 52, Fp16.fromFloat(d));
         for (int c = 0; c < 32; c += L) {
-            IntVector q = TQ2_0Vector.trit(x, o + c, id);
-            for (int n = 1; n < 5; n++) {
-                q = q.mul(3).add(TQ2_0Vector.trit(x, o + 32 * n + c, id));
-            }
-            ((ByteVector) ceil243(q).convertShape(VectorOperators.I2B, B, 0)).intoMemorySegment(y, p + c, LE);
+            packFive(x, o + c, 32, id, y, p + c);
         }
         for (int c = 0; c < 16; c += L) {
-            IntVector q = TQ2_0Vector.trit(x, o + 160 + c, id);
-            for (int n = 1; n < 5; n++) {
-                q = q.mul(3).add(TQ2_0Vector.trit(x, o + 160 + 16 * n + c, id));
-            }
-            ((ByteVector) ceil243(q).convertShape(VectorOperators.I2B, B, 0)).intoMemorySegment(y, p + 32 + c, LE);
+            packFive(x, o + 160 + c, 16, id, y, p + 32 + c);
         }
         for (int j = 0; j < 4; ++j) {
             int q = 0;
@@ -72,6 +64,18 @@ final class TQ1_0Vector extends BlockCodec {
             }
             y.set(BYTE, p + 48 + j, (byte) TQ1_0Scalar.pack(q * 3));
         }
+    }
+
+    /** Five trits at {@code x[o + k·stride]} (k = 0..4, first most significant) into the packed byte, per lane. */
+    private static void packFive(float[] x, int o, int stride, float id, MemorySegment y, long at) {
+        // straight-line (no loop-carried vector), so that C2 keeps every vector in registers
+        IntVector t0 = TQ2_0Vector.trit(x, o, id);
+        IntVector t1 = TQ2_0Vector.trit(x, o + stride, id);
+        IntVector t2 = TQ2_0Vector.trit(x, o + 2 * stride, id);
+        IntVector t3 = TQ2_0Vector.trit(x, o + 3 * stride, id);
+        IntVector t4 = TQ2_0Vector.trit(x, o + 4 * stride, id);
+        IntVector q = t0.mul(81).add(t1.mul(27)).add(t2.mul(9)).add(t3.mul(3)).add(t4);
+        ((ByteVector) ceil243(q).convertShape(VectorOperators.I2B, B, 0)).intoMemorySegment(y, at, LE);
     }
 
     static void decodeBlock(MemorySegment x, long p, float[] y, int o) {
