@@ -10,10 +10,14 @@ import io.weightcast.core.codec.scalar.MXFP4Scalar;
 import io.weightcast.core.codec.scalar.NVFP4Scalar;
 import io.weightcast.core.codec.scalar.Q1_0Scalar;
 import io.weightcast.core.codec.scalar.Q2_0Scalar;
+import io.weightcast.core.codec.scalar.IQ4_NLScalar;
+import io.weightcast.core.codec.scalar.IQ4_XSScalar;
+import io.weightcast.core.codec.scalar.Q3_KScalar;
 import io.weightcast.core.codec.scalar.Q4_0Scalar;
 import io.weightcast.core.codec.scalar.Q4_1Scalar;
 import io.weightcast.core.codec.scalar.Q5_0Scalar;
 import io.weightcast.core.codec.scalar.Q5_1Scalar;
+import io.weightcast.core.codec.scalar.Q6_KScalar;
 import io.weightcast.core.codec.scalar.Q8_0Scalar;
 import io.weightcast.core.codec.scalar.Q8_1Scalar;
 import io.weightcast.core.codec.scalar.TQ1_0Scalar;
@@ -44,7 +48,8 @@ public final class Codecs {
     static {
         for (Codec c : new Codec[] {
             new F32Scalar(), new F16Scalar(), new Bf16Scalar(), new F8E4M3Scalar(), new F8E5M2Scalar(),
-            new Q8_0Scalar(), new Q4_0Scalar(), new Q4_1Scalar(), new Q5_0Scalar(), new Q5_1Scalar()
+            new Q8_0Scalar(), new Q4_0Scalar(), new Q4_1Scalar(), new Q5_0Scalar(), new Q5_1Scalar(),
+            new Q6_KScalar(), new Q3_KScalar(), new IQ4_NLScalar(), new IQ4_XSScalar()
         }) {
             SCALAR.put(c.type(), c);
         }

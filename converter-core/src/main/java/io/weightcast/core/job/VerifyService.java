@@ -1,12 +1,12 @@
 package io.weightcast.core.job;
 
+import io.weightcast.core.layout.QuantizedCheckpoint;
 import io.weightcast.core.verify.ModelComparator;
 import io.weightcast.core.verify.VerifyReport;
 import io.weightcast.formats.ModelFiles;
 import io.weightcast.formats.tensor.ModelFile;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.function.UnaryOperator;
 
 /** Compares a candidate model with its reference, tensor by tensor, whatever their formats. */
 public final class VerifyService {
@@ -15,7 +15,7 @@ public final class VerifyService {
 
     public static VerifyReport verify(Path reference, Path candidate) throws IOException {
         try (ModelFile ref = ModelFiles.open(reference); ModelFile cand = ModelFiles.open(candidate)) {
-            return ModelComparator.compare(ref, cand, UnaryOperator.identity());
+            return ModelComparator.compareLogical(QuantizedCheckpoint.of(ref), QuantizedCheckpoint.of(cand));
         }
     }
 }

@@ -76,8 +76,9 @@ class GoldenVectorTest {
 
     @org.junit.jupiter.api.Test
     void allGoldenTypesAreCovered() {
-        assertThat(GoldenVectors.types()).contains("f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "tq1_0",
-                "tq2_0", "mxfp4", "nvfp4", "q1_0", "q2_0", "iq2_s", "iq3_s", "iq3_xxs", "iq1_m");
+        assertThat(GoldenVectors.types()).containsExactlyInAnyOrder("f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0",
+                "q5_1", "q3_K", "q6_K", "iq4_nl", "iq4_xs", "tq1_0", "tq2_0", "mxfp4", "nvfp4", "q1_0", "q2_0", "iq2_s",
+                "iq3_s", "iq3_xxs", "iq1_m");
         for (String type : GoldenVectors.types()) {
             assertThat(Codecs.canDecode(DType.parse(type).orElseThrow())).as(type).isTrue();
         }

@@ -45,6 +45,10 @@ public final class VectorCodecs {
             case TQ1_0 -> new TQ1_0Vector();
             case TQ2_0 -> new TQ2_0Vector();
             case MXFP4 -> new MXFP4Vector();
+            case Q6_K -> new Q6_KVector();
+            case Q3_K -> new Q3_KVector();
+            case IQ4_NL -> new IQ4_NLVector();
+            case IQ4_XS -> new IQ4_XSVector();
             default -> null;
         };
     }
