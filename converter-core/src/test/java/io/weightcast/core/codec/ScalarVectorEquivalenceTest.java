@@ -78,6 +78,15 @@ class ScalarVectorEquivalenceTest {
                     0x1p-16f, 0x1p-17f, 0x1.8p-17f, 0x1p-6f, 0x1p-14f};
                 return fill(n, i -> v[r.nextInt(v.length)] * (r.nextBoolean() ? 1 : -1));
             }),
+            gen("fp4/ternary ties", (r, n) -> {
+                // multiples of 1/16 in [-1, 1] with |max| = 1: exact midpoints between MXFP4 codes (d = 1/8) and
+                // exact ±0.5 for the ternary types (d = 1)
+                float[] x = fill(n, i -> r.nextInt(-16, 17) * 0.0625f);
+                for (int b = 0; b < n; b += 32) {
+                    x[b + r.nextInt(Math.min(32, n - b))] = r.nextBoolean() ? 1f : -1f;
+                }
+                return x;
+            }),
             gen("random bits (NaN, inf, everything)", (r, n) -> fill(n, i -> Float.intBitsToFloat(r.nextInt()))),
             gen("NaN and inf sprinkled", (r, n) -> {
                 float[] v = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
@@ -103,7 +112,9 @@ class ScalarVectorEquivalenceTest {
 
     static List<Arguments> cases() {
         List<Arguments> l = new ArrayList<>();
-        for (DType t : CodecTestSupport.TYPES) {
+        List<DType> types = new ArrayList<>(CodecTestSupport.TYPES);
+        types.addAll(List.of(DType.TQ1_0, DType.TQ2_0, DType.MXFP4));
+        for (DType t : types) {
             for (Object[] g : GENERATORS) {
                 if (IMPORTANCE_TYPES.contains(t) && ((String) g[0]).contains("NaN")) {
                     continue; // see NAN_NOTE
@@ -132,7 +143,7 @@ class ScalarVectorEquivalenceTest {
             for (int b = 1; b <= 17; b++) {
                 s.add(b * bs);
             }
-            s.add(128 * bs);
+            s.add((bs >= 256 ? 40 : 128) * bs);
         }
         return s;
     }

@@ -46,6 +46,9 @@ public final class VectorCodecs {
             case Q4_K -> new Q4_KVector();
             case Q5_K -> new Q5_KVector();
             case Q8_K -> new Q8_KVector();
+            case TQ1_0 -> new TQ1_0Vector();
+            case TQ2_0 -> new TQ2_0Vector();
+            case MXFP4 -> new MXFP4Vector();
             case Q6_K -> new Q6_KVector();
             case Q3_K -> new Q3_KVector();
             case IQ4_NL -> new IQ4_NLVector();
