@@ -48,7 +48,8 @@ public final class ConversionEngine {
 
     /** One execution: the ordered window of chunks in flight and the bytes they hold. */
     private final class Run {
-        private record Pending(TensorJob job, long sourceBytes, long outputBytes, Future<MemorySegment> result) {
+        private record Pending(TensorJob job, long sourceBytes, long outputBytes, boolean last,
+                               Future<MemorySegment> result) {
         }
 
         private final ConversionPlan plan;
@@ -70,11 +71,14 @@ public final class ConversionEngine {
 
         void execute() throws IOException {
             for (TensorJob job : plan.jobs()) {
-                int granule = ChunkRange.leastCommonMultiple(job.source().dtype().blockSize(),
-                        job.target().dtype().blockSize());
-                for (ChunkRange range : ChunkRange.split(job.source().elementCount(), granule,
-                        options.chunkElements())) {
-                    submit(job, range);
+                // With an importance matrix, chunks hold whole rows: the weighted quantizers use row statistics.
+                int granule = job.importance() != null && !job.isCopy()
+                        ? Math.toIntExact(job.source().rowLength())
+                        : ChunkRange.leastCommonMultiple(job.source().dtype().blockSize(),
+                                job.target().dtype().blockSize());
+                var ranges = ChunkRange.split(job.source().elementCount(), granule, options.chunkElements());
+                for (int i = 0; i < ranges.size(); i++) {
+                    submit(job, ranges.get(i), i == ranges.size() - 1);
                 }
             }
             while (!window.isEmpty()) {
@@ -82,7 +86,7 @@ public final class ConversionEngine {
             }
         }
 
-        private void submit(TensorJob job, ChunkRange range) throws IOException {
+        private void submit(TensorJob job, ChunkRange range, boolean last) throws IOException {
             long outputBytes = job.target().dtype().byteSize(range.count());
             // Keep at least one chunk per worker busy, but never let waiting output exceed the bound.
             while (!window.isEmpty() && (bytesInFlight + outputBytes > options.maxBytesInFlight()
@@ -90,7 +94,7 @@ public final class ConversionEngine {
                 writeOldest();
             }
             long sourceBytes = job.source().dtype().byteSize(range.count());
-            window.addLast(new Pending(job, sourceBytes, outputBytes,
+            window.addLast(new Pending(job, sourceBytes, outputBytes, last,
                     workers.submit(() -> ChunkConverter.convert(job, range))));
             bytesInFlight += outputBytes;
         }
@@ -99,6 +103,11 @@ public final class ConversionEngine {
             Pending p = window.removeFirst();
             MemorySegment bytes = await(p);
             sink.write(bytes);
+            if (p.last() && p.job().source().data().isMapped()) {
+                // The tensor is written: drop its mapped input pages so resident memory stays bounded by the
+                // window, not by the model (as llama-quantize unmaps each weight after use).
+                p.job().source().data().unload();
+            }
             bytesInFlight -= p.outputBytes();
             sourceBytesDone += p.sourceBytes();
             progress.progress(p.job().target().name(), sourceBytesDone, totalSourceBytes);
