@@ -47,9 +47,10 @@ dequant() { # IN DTYPE OUT TORCH_DTYPE
 dequant "$out/fp8" f32 "$out/dequant-f32-from-fp8" float32
 dequant "$out/bnb-nf4" bf16 "$out/dequant-bf16-from-nf4" bfloat16
 
-# GGUF Q8_0 (transformers reads it with gguf_file=, which needs the gguf package)
+# GGUF Q8_0 (transformers reads it with gguf_file=, which needs the gguf package), from the float32 sample of the
+# same model because it ships tokenizer.json (the GGUF then carries the vocabulary)
 mkdir -p "$out/gguf-q8_0"
-"$wc" convert "$src" -o "$out/gguf-q8_0/model-q8_0.gguf" --type Q8_0 -q
+"$wc" convert "$sample" -o "$out/gguf-q8_0/model-q8_0.gguf" --type Q8_0 -q
 
 "$wc" inspect "$out/fp8" > "$out/fp8.inspect.txt"
 "$wc" inspect "$out/bnb-nf4" > "$out/bnb-nf4.inspect.txt"
