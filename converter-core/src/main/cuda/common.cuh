@@ -206,6 +206,15 @@ __device__ __forceinline__ int wc_nearest_int_bits(float f, bool* cpu) {
     return (int) (__float_as_uint(f + 12582912.0f) & 0x007FFFFFu) - 0x00400000;
 }
 
+// Fp16.fromFloat for the searching quantizers: a NaN scale keeps its sign in the fp16 bits, and that sign is the
+// NaN's (x86 makes 0xFFC00000, the GPU 0x7FFFFFFF), so such a block goes to the CPU.
+__device__ __forceinline__ u16 wc_f32_to_f16_s(float f, bool* cpu) {
+    if (f != f) {
+        *cpu = true;
+    }
+    return wc_f32_to_f16(f);
+}
+
 template <int QK, int BB, int NB, void (*ENC)(const float*, u8*, const float*, bool*)>
 __device__ __forceinline__ void wc_encode_staged_w(const float* __restrict__ x, u8* __restrict__ y, long long nblocks,
         const float* __restrict__ qw, int rowBlocks, int colBlock0, u8* __restrict__ flags) {

@@ -95,15 +95,15 @@ __device__ __forceinline__ void wc_iq4_weights(const float* x, int n, const floa
     }
 }
 
-// IQ4_NLScalar.encodeBlock: { half d; u8 qs[16]; }. NaN inputs: the codes come from comparisons only and the
-// scale is stored as fp16 (NaN canonicalised), so no payload reaches the bytes; the flag stays clear.
+// IQ4_NLScalar.encodeBlock: { half d; u8 qs[16]; }. The codes come from comparisons only; a NaN scale (from NaN
+// or overflowing inputs) goes to the CPU through wc_f32_to_f16_s.
 __device__ void wc_iq4_nl_block(const float* x, u8* y, const float* qw, bool* cpu) {
     float weight[32];
     float sigma2 = qw == nullptr ? 0 : wc_iq4_sigma2(x, 32);
     wc_iq4_weights(x, 32, qw, sigma2, weight);
     float d = wc_iq4_search_block(x, weight);
     float id = d != 0 ? 1.0f / d : 0;
-    wc_put_u16(y, wc_f32_to_f16(d));
+    wc_put_u16(y, wc_f32_to_f16_s(d, cpu));
     for (int j = 0; j < 16; ++j) {
         int lo = wc_iq4_best_index(id * x[j]);
         int hi = wc_iq4_best_index(id * x[j + 16]);
@@ -137,7 +137,7 @@ __device__ void wc_iq4_xs_block(const float* x, u8* out, const float* qw, bool* 
         }
     }
     float d = -maxScale / 32.0f;
-    wc_put_u16(out, wc_f32_to_f16(d));
+    wc_put_u16(out, wc_f32_to_f16_s(d, cpu));
     float id = d != 0 ? 1.0f / d : 0.0f;
     int scalesH = 0;
     for (int ib = 0; ib < 8; ++ib) {

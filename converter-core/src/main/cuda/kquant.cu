@@ -1,6 +1,7 @@
-// ggml's k-quants Q6_K and Q3_K (256 values a super-block), with and without an importance matrix: line by line
-// copies of io.weightcast.core.codec.scalar.{KQuantSymmetric, Q6_KScalar, Q3_KScalar}. One thread per
-// super-block (staged in shared memory), sequential sums in index order as the Java code.
+// ggml's k-quants Q6_K, Q3_K, Q4_K and Q5_K (256 values a super-block), with and without an importance matrix:
+// line by line copies of io.weightcast.core.codec.scalar.{KQuantSymmetric, KQuantAsymmetric, Q6_KScalar,
+// Q3_KScalar, Q4_KScalar, Q5_KScalar}. One thread per super-block (staged in shared memory), sequential sums in
+// index order as the Java code.
 #include "common.cuh"
 
 #define GROUP_MAX_EPS 1e-15f
@@ -144,7 +145,7 @@ __device__ void wc_q6_k_block(const float* x, u8* out, const float* qw, bool* cp
         return;
     }
     float iscale = -128.0f / maxScale;
-    u16 dh = wc_f32_to_f16(1.0f / iscale);
+    u16 dh = wc_f32_to_f16_s(1.0f / iscale, cpu);
     wc_put_u16(out + 208, dh);
     float dAll = wc_f16_to_f32(dh);
     for (int ib = 0; ib < 16; ++ib) {
@@ -264,9 +265,9 @@ __device__ void wc_q3_k_block(const float* x, u8* out, const float* qw, bool* cp
                 int l = (int) (signed char) wc_nearest_int_bits(iscale * scales[j], cpu);
                 wc_q3_pack_scale(out, j, ::max(-32, ::min(31, l)) + 32);
             }
-            dh = wc_f32_to_f16(1.0f / iscale);
+            dh = wc_f32_to_f16_s(1.0f / iscale, cpu);
         } else {
-            dh = wc_f32_to_f16(0.0f);
+            dh = wc_f32_to_f16_s(0.0f, cpu);
         }
         wc_q3_requant_and_pack(x, L, dh, out, cpu);
     } else {
@@ -295,7 +296,7 @@ __device__ void wc_q3_k_block(const float* x, u8* out, const float* qw, bool* cp
         for (int j = 0; j < 16; ++j) {
             wc_q3_pack_scale(out, j, ls[j]);
         }
-        wc_q3_requant_and_pack(x, L, wc_f32_to_f16(dBlock), out, cpu);
+        wc_q3_requant_and_pack(x, L, wc_f32_to_f16_s(dBlock, cpu), out, cpu);
     }
 }
 
@@ -313,5 +314,358 @@ __device__ __forceinline__ float wc_q3_k_value(const u8* b, int j) {
     return wc_mul(dl, (float) q);
 }
 
+// ---------------------------------------------------------------------------------------------- Q4_K, Q5_K
+
+// KQuantAsymmetric.makeQkx (ggml's make_qkx2_quants, or make_qkx3_quants with qkx3); *theMin receives -min.
+__device__ float wc_make_qkx(int n, int nmax, const float* x, const float* w, int* L, int* laux, float rmin,
+        float rdelta, int nstep, bool useMad, bool qkx3, float* theMin, bool* cpu) {
+    float min = x[0];
+    float max = x[0];
+    float sumW = w != nullptr ? w[0] : x[0] * x[0];
+    float sumX = sumW * x[0];
+    for (int i = 1; i < n; i++) {
+        float xi = x[i];
+        if (xi < min) {
+            min = xi;
+        }
+        if (xi > max) {
+            max = xi;
+        }
+        float wi = w != nullptr ? w[i] : xi * xi;
+        sumW += wi;
+        sumX += wi * xi;
+    }
+    if (min > 0) {
+        min = 0;
+    }
+    if (qkx3 ? max <= min : max == min) {
+        for (int i = 0; i < n; i++) {
+            L[i] = 0;
+        }
+        *theMin = -min;
+        return 0.0f;
+    }
+    float iscale = (float) nmax / (max - min);
+    float scale = 1.0f / iscale;
+    float bestError = 0;
+    for (int i = 0; i < n; i++) {
+        float xi = x[i];
+        int l = wc_nearest_int_bits(iscale * (xi - min), cpu);
+        l = ::max(0, ::min(nmax, l));
+        L[i] = l;
+        float diff = scale * (float) l + min - xi;
+        diff = useMad ? fabsf(diff) : diff * diff;
+        float wi = w != nullptr ? w[i] : xi * xi;
+        bestError += wi * diff;
+    }
+    if (nstep < 1) {
+        *theMin = -min;
+        return scale;
+    }
+    for (int is = 0; is <= nstep; is++) {
+        iscale = (rmin + rdelta * (float) is + (float) nmax) / (max - min);
+        float sumL = 0, sumL2 = 0, sumXL = 0;
+        for (int i = 0; i < n; i++) {
+            float xi = x[i];
+            int l = wc_nearest_int_bits(iscale * (xi - min), cpu);
+            l = ::max(0, ::min(nmax, l));
+            laux[i] = l;
+            float wi = w != nullptr ? w[i] : xi * xi;
+            sumL += wi * (float) l;
+            sumL2 += wi * (float) l * (float) l;
+            sumXL += wi * (float) l * xi;
+        }
+        float D = sumW * sumL2 - sumL * sumL;
+        if (D > 0) {
+            float thisScale = (sumW * sumXL - sumX * sumL) / D;
+            float thisMin = (sumL2 * sumX - sumL * sumXL) / D;
+            if (thisMin > 0) {
+                thisMin = 0;
+                thisScale = sumXL / sumL2;
+            }
+            float curError = 0;
+            for (int i = 0; i < n; i++) {
+                float xi = x[i];
+                float diff = thisScale * (float) laux[i] + thisMin - xi;
+                diff = useMad ? fabsf(diff) : diff * diff;
+                float wi = w != nullptr ? w[i] : xi * xi;
+                curError += wi * diff;
+            }
+            if (curError < bestError) {
+                for (int i = 0; i < n; i++) {
+                    L[i] = laux[i];
+                }
+                bestError = curError;
+                scale = thisScale;
+                min = thisMin;
+            }
+        }
+    }
+    *theMin = -min;
+    return scale;
+}
+
+// KQuantAsymmetric.makeQp (ggml's make_qp_quants).
+__device__ float wc_make_qp(int n, int nmax, const float* x, int* L, const float* qw, bool* cpu) {
+    float max = 0;
+    for (int i = 0; i < n; i++) {
+        max = max > x[i] ? max : x[i];
+    }
+    if (max < GROUP_MAX_EPS) {
+        for (int i = 0; i < n; i++) {
+            L[i] = 0;
+        }
+        return 0.0f;
+    }
+    float iscale = (float) nmax / max;
+    for (int i = 0; i < n; i++) {
+        L[i] = wc_nearest_int_bits(iscale * x[i], cpu) & 0xFF;
+    }
+    float scale = 1.0f / iscale;
+    float bestMse = 0;
+    for (int i = 0; i < n; i++) {
+        float diff = x[i] - scale * (float) L[i];
+        float w = qw[i];
+        bestMse += w * diff * diff;
+    }
+    for (int is = -4; is <= 4; is++) {
+        if (is == 0) {
+            continue;
+        }
+        float iscaleIs = (0.1f * (float) is + (float) nmax) / max;
+        float scaleIs = 1.0f / iscaleIs;
+        float mse = 0;
+        for (int i = 0; i < n; i++) {
+            int l = ::min(nmax, wc_nearest_int_bits(iscaleIs * x[i], cpu));
+            float diff = x[i] - scaleIs * (float) l;
+            float w = qw[i];
+            mse += w * diff * diff;
+        }
+        if (mse < bestMse) {
+            bestMse = mse;
+            iscale = iscaleIs;
+        }
+    }
+    float sumlx = 0;
+    float suml2 = 0;
+    for (int i = 0; i < n; i++) {
+        int l = ::min(nmax, wc_nearest_int_bits(iscale * x[i], cpu));
+        L[i] = l & 0xFF;
+        float w = qw[i];
+        sumlx += w * x[i] * (float) l;
+        suml2 += w * (float) l * (float) l;
+    }
+    for (int itry = 0; itry < 5; itry++) {
+        int nChanged = 0;
+        for (int i = 0; i < n; i++) {
+            float w = qw[i];
+            float slx = sumlx - w * x[i] * (float) L[i];
+            float sl2 = suml2 - w * (float) L[i] * (float) L[i];
+            if (slx > 0 && sl2 > 0) {
+                int newL = ::min(nmax, wc_nearest_int_bits(x[i] * sl2 / slx, cpu));
+                if (newL != L[i]) {
+                    slx += w * x[i] * (float) newL;
+                    sl2 += w * (float) newL * (float) newL;
+                    if (slx * slx * suml2 > sumlx * sumlx * sl2) {
+                        L[i] = newL & 0xFF;
+                        sumlx = slx;
+                        suml2 = sl2;
+                        nChanged++;
+                    }
+                }
+            }
+        }
+        if (nChanged == 0) {
+            break;
+        }
+    }
+    return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
+}
+
+__device__ __forceinline__ void wc_pack_scale_min_k4(int* q, int j, int ls, int lm) {
+    if (j < 4) {
+        q[j] = ls & 0xFF;
+        q[j + 4] = lm & 0xFF;
+    } else {
+        q[j + 4] = ((ls & 0xF) | ((lm & 0xF) << 4)) & 0xFF;
+        q[j - 4] = (q[j - 4] | ((ls >> 4) << 6)) & 0xFF;
+        q[j] = (q[j] | ((lm >> 4) << 6)) & 0xFF;
+    }
+}
+
+__device__ __forceinline__ int wc_scale_k4(int j, const int* q) {
+    return j < 4 ? q[j] & 63 : (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+}
+
+__device__ __forceinline__ int wc_min_k4(int j, const int* q) {
+    return j < 4 ? q[j + 4] & 63 : (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+}
+
+// Q4_KScalar / Q5_KScalar encodeBlock and encodeBlockWeighted, then finish (NMAX 15 or 31).
+template <int NMAX>
+__device__ void wc_qk_asym_block(const float* x, u8* y, const float* qw, bool* cpu) {
+    int L[256];
+    int laux[32];
+    float w[32];
+    float scales[8];
+    float mins[8];
+    int q[12];
+    u16 dh;
+    u16 mh;
+    if (qw == nullptr) {
+        float maxScale = 0;
+        float maxMin = 0;
+        for (int j = 0; j < 8; j++) {
+            float sumX2 = 0;
+            for (int l = 0; l < 32; l++) {
+                sumX2 += x[32 * j + l] * x[32 * j + l];
+            }
+            float avX = sqrtf(sumX2 / 32.0f);
+            for (int l = 0; l < 32; l++) {
+                w[l] = avX + fabsf(x[32 * j + l]);
+            }
+            scales[j] = NMAX == 15
+                    ? wc_make_qkx(32, 15, x + 32 * j, w, L + 32 * j, laux, -1.0f, 0.1f, 20, false, false, mins + j, cpu)
+                    : wc_make_qkx(32, 31, x + 32 * j, w, L + 32 * j, laux, -0.5f, 0.1f, 15, false, false, mins + j, cpu);
+            if (scales[j] > maxScale) {
+                maxScale = scales[j];
+            }
+            if (mins[j] > maxMin) {
+                maxMin = mins[j];
+            }
+        }
+        float invScale = maxScale > 0 ? 63.0f / maxScale : 0.0f;
+        float invMin = maxMin > 0 ? 63.0f / maxMin : 0.0f;
+        for (int j = 0; j < 8; j++) {
+            int ls = ::min(63, wc_nearest_int_bits(invScale * scales[j], cpu) & 0xFF);
+            int lm = ::min(63, wc_nearest_int_bits(invMin * mins[j], cpu) & 0xFF);
+            wc_pack_scale_min_k4(q, j, ls, lm);
+        }
+        dh = wc_f32_to_f16_s(maxScale / 63.0f, cpu);
+        mh = wc_f32_to_f16_s(maxMin / 63.0f, cpu);
+    } else {
+        float sw[8];
+        int ls[8];
+        int lm[8];
+        float sumX2 = 0;
+        for (int l = 0; l < 256; l++) {
+            sumX2 += x[l] * x[l];
+        }
+        float sigma2 = 2 * sumX2 / 256;
+        for (int j = 0; j < 8; j++) {
+            for (int l = 0; l < 32; l++) {
+                float v = x[32 * j + l];
+                w[l] = qw[32 * j + l] * sqrtf(sigma2 + v * v);
+            }
+            float sumw = 0;
+            for (int l = 0; l < 32; l++) {
+                sumw += w[l];
+            }
+            sw[j] = sumw;
+            scales[j] = wc_make_qkx(32, NMAX, x + 32 * j, w, L + 32 * j, laux, -0.9f, 0.05f, 36, false, true,
+                    mins + j, cpu);
+        }
+        float dBlock = wc_make_qp(8, 63, scales, ls, sw, cpu);
+        float mBlock = wc_make_qp(8, 63, mins, lm, sw, cpu);
+        for (int j = 0; j < 8; j++) {
+            if (NMAX == 15) {
+                wc_pack_scale_min_k4(q, j, ls[j], lm[j]);
+            } else {
+                wc_pack_scale_min_k4(q, j, ::min(63, ls[j]), ::min(63, lm[j]));
+            }
+        }
+        dh = wc_f32_to_f16_s(dBlock, cpu);
+        mh = wc_f32_to_f16_s(mBlock, cpu);
+    }
+    wc_put_u16(y, dh);
+    wc_put_u16(y + 2, mh);
+    for (int k = 0; k < 12; k++) {
+        y[4 + k] = (u8) q[k];
+    }
+    float dAll = wc_f16_to_f32(dh);
+    float mAll = wc_f16_to_f32(mh);
+    for (int j = 0; j < 8; j++) {
+        float d = dAll * (float) wc_scale_k4(j, q);
+        if (d == 0) {
+            continue;
+        }
+        float dm = mAll * (float) wc_min_k4(j, q);
+        for (int ii = 0; ii < 32; ii++) {
+            int l = wc_nearest_int_bits((x[32 * j + ii] + dm) / d, cpu);
+            L[32 * j + ii] = ::max(0, ::min(NMAX, l));
+        }
+    }
+    if (NMAX == 15) {
+        for (int c = 0; c < 4; c++) {
+            for (int l = 0; l < 32; l++) {
+                y[16 + 32 * c + l] = (u8) (L[64 * c + l] | (L[64 * c + l + 32] << 4));
+            }
+        }
+    } else {
+        for (int l = 0; l < 32; l++) {
+            int qh = 0;
+            for (int c = 0; c < 4; c++) {
+                int l1 = L[64 * c + l];
+                int l2 = L[64 * c + l + 32];
+                qh |= (l1 >> 4) << (2 * c) | (l2 >> 4) << (2 * c + 1);
+                y[48 + 32 * c + l] = (u8) ((l1 & 0xF) | ((l2 & 0xF) << 4));
+            }
+            y[16 + l] = (u8) qh;
+        }
+    }
+}
+
+__device__ void wc_q4_k_block(const float* x, u8* y, const float* qw, bool* cpu) {
+    wc_qk_asym_block<15>(x, y, qw, cpu);
+}
+
+__device__ void wc_q5_k_block(const float* x, u8* y, const float* qw, bool* cpu) {
+    wc_qk_asym_block<31>(x, y, qw, cpu);
+}
+
+__device__ __forceinline__ void wc_k4_scales(const u8* b, int j, int* sc, int* m) {
+    int q[12];
+    for (int k = 0; k < 12; k++) {
+        q[k] = b[4 + k];
+    }
+    *sc = wc_scale_k4(j, q);
+    *m = wc_min_k4(j, q);
+}
+
+__device__ __forceinline__ float wc_q4_k_value(const u8* b, int j) {
+    float d = wc_f16_to_f32(wc_get_u16(b));
+    float min = wc_f16_to_f32(wc_get_u16(b + 2));
+    int c = j >> 6;
+    int r = j & 63;
+    int sub = 2 * c + (r >> 5);
+    int l = r & 31;
+    int sc, m;
+    wc_k4_scales(b, sub, &sc, &m);
+    float d1 = wc_mul(d, (float) sc);
+    float m1 = wc_mul(min, (float) m);
+    int v = b[16 + 32 * c + l];
+    int qv = r < 32 ? (v & 0xF) : (v >> 4);
+    return wc_sub(wc_mul(d1, (float) qv), m1);
+}
+
+__device__ __forceinline__ float wc_q5_k_value(const u8* b, int j) {
+    float d = wc_f16_to_f32(wc_get_u16(b));
+    float min = wc_f16_to_f32(wc_get_u16(b + 2));
+    int c = j >> 6;
+    int r = j & 63;
+    int sub = 2 * c + (r >> 5);
+    int l = r & 31;
+    int sc, m;
+    wc_k4_scales(b, sub, &sc, &m);
+    float d1 = wc_mul(d, (float) sc);
+    float m1 = wc_mul(min, (float) m);
+    int v = b[48 + 32 * c + l];
+    int h = b[16 + l] >> (2 * c);
+    int qv = r < 32 ? (v & 0xF) + ((h & 1) != 0 ? 16 : 0) : (v >> 4) + ((h & 2) != 0 ? 16 : 0);
+    return wc_sub(wc_mul(d1, (float) qv), m1);
+}
+
+WC_SEARCH_KERNELS(q4_k, 256, 144, WC_SEARCH_THREADS_256)
+WC_SEARCH_KERNELS(q5_k, 256, 176, WC_SEARCH_THREADS_256)
 WC_SEARCH_KERNELS(q6_k, 256, 210, WC_SEARCH_THREADS_256)
 WC_SEARCH_KERNELS(q3_k, 256, 110, WC_SEARCH_THREADS_256)

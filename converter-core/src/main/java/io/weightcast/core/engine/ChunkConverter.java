@@ -34,17 +34,13 @@ final class ChunkConverter {
         if (job.isCopy()) {
             return job.source().data().asSlice(srcOffset, from.byteSize(range.count()));
         }
-        if (gpu != null && job.decoder() == null) {
-            float[] importance = job.importance();
-            if (importance == null || !Codecs.forType(to).usesImportance()) {
+        if (gpu != null && gpuCapable(job)) {
+            if (job.importance() == null || !Codecs.forType(to).usesImportance()) {
                 MemorySegment out = MemorySegment.ofArray(new byte[Math.toIntExact(to.byteSize(range.count()))]);
                 gpu.transcode(from, job.source().data(), srcOffset, to, out, 0, range.count());
                 return out;
             }
-            if (CudaKernels.encodesImportance(to)) {
-                return onGpuWeighted(job, range, gpu);
-            }
-            // a weighted type without a weighted GPU kernel: the CPU codecs below
+            return onGpuWeighted(job, range, gpu);
         }
         Codec encoder = Codecs.forType(to);
         float[] values = scratch(range.count());
@@ -77,6 +73,18 @@ final class ChunkConverter {
             done += n;
         }
         return out;
+    }
+
+    /**
+     * Whether the GPU can run this job whole: plain source bytes (no custom decoder, no value transform), kernels
+     * for both types, and a weighted kernel where the target's quantizer uses the job's importance matrix.
+     */
+    static boolean gpuCapable(TensorJob job) {
+        DType to = job.target().dtype();
+        return !job.isCopy() && job.decoder() == null && job.transform().isIdentity()
+                && CudaKernels.canTranscode(job.source().dtype(), to)
+                && (job.importance() == null || !Codecs.forType(to).usesImportance()
+                        || CudaKernels.encodesImportance(to));
     }
 
     /** Whole rows with the importance matrix, grouped by matrix (expert) as on the CPU path, on the GPU. */

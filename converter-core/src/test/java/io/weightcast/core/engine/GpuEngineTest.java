@@ -85,7 +85,8 @@ class GpuEngineTest {
                 for (int i = 0; i < imp.length; i++) {
                     imp[i] = imp[i] * imp[i];
                 }
-                jobs.add(new TensorJob(t, new TensorSpec(t.name(), t.shape(), to), null, imp));
+                jobs.add(new TensorJob(t, new TensorSpec(t.name(), t.shape(), to), null,
+                        io.weightcast.core.plan.SourceTransform.NONE, imp));
             }
         }
         ConversionPlan plan = new ConversionPlan(jobs);

@@ -34,14 +34,19 @@ public final class CudaCodec extends BlockCodec {
     }
 
     /**
-     * Rows weighted by an importance matrix: on the GPU for types with a weighted kernel (k-quants, IQ4), refused
-     * like the scalar reference for the others (which do not implement it either).
+     * Rows weighted by an importance matrix: on the GPU for types with a weighted kernel (k-quants, IQ4), on the
+     * CPU codec for the others.
      */
     @Override
     public void encodeRows(float[] src, int srcOffset, int rows, int rowLength, float[] importance,
             MemorySegment dst, long dstOffset) {
-        if (importance == null || !CudaKernels.encodesImportance(type())) {
-            super.encodeRows(src, srcOffset, rows, rowLength, importance, dst, dstOffset);
+        if (importance == null) {
+            encode(src, srcOffset, Math.multiplyExact(rows, rowLength), dst, dstOffset);
+            return;
+        }
+        if (!CudaKernels.encodesImportance(type())) {
+            // no weighted kernel (legacy types): the CPU codec, which implements or refuses it like the reference
+            Codecs.forType(type()).encodeRows(src, srcOffset, rows, rowLength, importance, dst, dstOffset);
             return;
         }
         long n = Math.multiplyExact((long) rows, rowLength);

@@ -72,6 +72,8 @@ public final class CudaKernels {
         block("legacy", DType.Q4_1, "q4_1");
         block("legacy", DType.Q5_0, "q5_0");
         block("legacy", DType.Q5_1, "q5_1");
+        searching("kquant", DType.Q4_K, "q4_k");
+        searching("kquant", DType.Q5_K, "q5_k");
         searching("kquant", DType.Q6_K, "q6_k");
         searching("kquant", DType.Q3_K, "q3_k");
         searching("iq4", DType.IQ4_NL, "iq4_nl");
