@@ -256,6 +256,24 @@ __device__ __forceinline__ void wc_encode_staged_w(const float* __restrict__ x, 
     }
 }
 
+// The same without shared-memory staging, for the 256-value searching quantizers whose staging (33 KB a CTA of
+// 32 blocks) leaves an SM only a few warps: each thread reads its super-block from global memory (through L1/L2;
+// the search passes over it many times), so CTAs of WC_SEARCH_G_THREADS threads fit many more per SM.
+template <int QK, int BB, void (*ENC)(const float*, u8*, const float*, bool*)>
+__device__ __forceinline__ void wc_encode_global_w(const float* __restrict__ x, u8* __restrict__ y, long long nblocks,
+        const float* __restrict__ qw, int rowBlocks, int colBlock0, u8* __restrict__ flags) {
+    const long long b = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (b >= nblocks) {
+        return;
+    }
+    const float* w = qw == nullptr ? nullptr : qw + (long long) ((colBlock0 + b % rowBlocks) % rowBlocks) * QK;
+    bool cpu = false;
+    ENC(x + b * QK, y + b * BB, w, &cpu);
+    flags[b] = cpu ? 1 : 0;
+}
+
+#define WC_SEARCH_G_THREADS 64
+
 #define WC_SEARCH_THREADS_32 128
 #define WC_SEARCH_THREADS_256 32
 
@@ -267,4 +285,12 @@ __device__ __forceinline__ void wc_encode_staged_w(const float* __restrict__ x, 
     }                                                                                                            \
     extern "C" __global__ void wc_decode_##name(const u8* __restrict__ x, float* __restrict__ y, long long nblocks) { \
         wc_decode_elementwise<QKV, BB, wc_##name##_value>(x, y, nblocks);                                        \
+    }
+
+#define WC_SEARCH_KERNELS_G(name, QKV, BB)                                                                        \
+    WC_SEARCH_KERNELS(name, QKV, BB, WC_SEARCH_THREADS_256)                                                      \
+    extern "C" __global__ void __launch_bounds__(WC_SEARCH_G_THREADS)                                            \
+    wc_encode_##name##_g(const float* __restrict__ x, u8* __restrict__ y, long long nblocks,                     \
+            const float* __restrict__ qw, int rowBlocks, int colBlock0, u8* __restrict__ flags) {                \
+        wc_encode_global_w<QKV, BB, wc_##name##_block>(x, y, nblocks, qw, rowBlocks, colBlock0, flags);          \
     }

@@ -6,26 +6,35 @@
 #define GROUP_MAX_EPS 1e-15f
 #define NTRY 7
 
-__constant__ signed char WC_IQ4_VALUES[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+// kvalues_iq4nl. Read with data-dependent indices, which __constant__ memory serialises across a warp; this
+// function computes the entry instead (the table is monotonic: a short select chain the compiler keeps in registers).
+__device__ __forceinline__ int wc_iq4_value(int i) {
+    const int lo = i < 4 ? (i < 2 ? (i == 0 ? -127 : -104) : (i == 2 ? -83 : -65))
+                         : (i < 6 ? (i == 4 ? -49 : -35) : (i == 6 ? -22 : -10));
+    const int hi = i < 12 ? (i < 10 ? (i == 8 ? 1 : 13) : (i == 10 ? 25 : 38))
+                          : (i < 14 ? (i == 12 ? 53 : 69) : (i == 14 ? 89 : 113));
+    return i < 8 ? lo : hi;
+}
+#define WC_IQ4_VALUES_AT(i) wc_iq4_value(i)
 
 __device__ __forceinline__ int wc_iq4_best_index(float x) {
-    if (x <= (float) WC_IQ4_VALUES[0]) {
+    if (x <= (float) WC_IQ4_VALUES_AT(0)) {
         return 0;
     }
-    if (x >= (float) WC_IQ4_VALUES[15]) {
+    if (x >= (float) WC_IQ4_VALUES_AT(15)) {
         return 15;
     }
     int ml = 0;
     int mu = 15;
     while (mu - ml > 1) {
         int mav = (ml + mu) / 2;
-        if (x < (float) WC_IQ4_VALUES[mav]) {
+        if (x < (float) WC_IQ4_VALUES_AT(mav)) {
             mu = mav;
         } else {
             ml = mav;
         }
     }
-    return x - (float) WC_IQ4_VALUES[mu - 1] < (float) WC_IQ4_VALUES[mu] - x ? mu - 1 : mu;
+    return x - (float) WC_IQ4_VALUES_AT(mu - 1) < (float) WC_IQ4_VALUES_AT(mu) - x ? mu - 1 : mu;
 }
 
 // Iq4Math.searchBlock over 32 values.
@@ -42,13 +51,13 @@ __device__ float wc_iq4_search_block(const float* x, const float* weight) {
     if (amax < GROUP_MAX_EPS) {
         return 0;
     }
-    float d = -max / (float) WC_IQ4_VALUES[0];
+    float d = -max / (float) WC_IQ4_VALUES_AT(0);
     float id = 1.0f / d;
     float sumqx = 0;
     float sumq2 = 0;
     for (int j = 0; j < 32; ++j) {
         float xj = x[j];
-        float q = (float) WC_IQ4_VALUES[wc_iq4_best_index(id * xj)];
+        float q = (float) WC_IQ4_VALUES_AT(wc_iq4_best_index(id * xj));
         float w = weight[j];
         sumqx += w * q * xj;
         sumq2 += w * q * q;
@@ -56,12 +65,12 @@ __device__ float wc_iq4_search_block(const float* x, const float* weight) {
     d = sumq2 > 0 ? sumqx / sumq2 : 0.0f;
     float best = d * sumqx;
     for (int itry = -NTRY; itry <= NTRY; ++itry) {
-        id = (float) (itry + WC_IQ4_VALUES[0]) / max;
+        id = (float) (itry + WC_IQ4_VALUES_AT(0)) / max;
         sumqx = 0;
         sumq2 = 0;
         for (int j = 0; j < 32; ++j) {
             float xj = x[j];
-            float q = (float) WC_IQ4_VALUES[wc_iq4_best_index(id * xj)];
+            float q = (float) WC_IQ4_VALUES_AT(wc_iq4_best_index(id * xj));
             float w = weight[j];
             sumqx += w * q * xj;
             sumq2 += w * q * q;
@@ -114,7 +123,7 @@ __device__ void wc_iq4_nl_block(const float* x, u8* y, const float* qw, bool* cp
 __device__ __forceinline__ float wc_iq4_nl_value(const u8* b, int j) {
     float d = wc_f16_to_f32(wc_get_u16(b));
     int q = b[2 + (j & 15)];
-    return wc_mul(d, (float) WC_IQ4_VALUES[j < 16 ? (q & 0xF) : (q >> 4)]);
+    return wc_mul(d, (float) WC_IQ4_VALUES_AT(j < 16 ? (q & 0xF) : (q >> 4)));
 }
 
 // IQ4_XSScalar.encodeBlock: { half d; u16 scales_h; u8 scales_l[4]; u8 qs[128]; }
@@ -175,8 +184,8 @@ __device__ __forceinline__ float wc_iq4_xs_value(const u8* b, int j) {
     int ls = ((b[4 + ib / 2] >> (4 * (ib % 2))) & 0xF) | (((scalesH >> (2 * ib)) & 3) << 4);
     float dl = wc_mul(d, (float) (ls - 32));
     int q = b[8 + 16 * ib + (jj & 15)];
-    return wc_mul(dl, (float) WC_IQ4_VALUES[jj < 16 ? (q & 0xF) : (q >> 4)]);
+    return wc_mul(dl, (float) WC_IQ4_VALUES_AT(jj < 16 ? (q & 0xF) : (q >> 4)));
 }
 
 WC_SEARCH_KERNELS(iq4_nl, 32, 18, WC_SEARCH_THREADS_32)
-WC_SEARCH_KERNELS(iq4_xs, 256, 136, WC_SEARCH_THREADS_256)
+WC_SEARCH_KERNELS_G(iq4_xs, 256, 136)

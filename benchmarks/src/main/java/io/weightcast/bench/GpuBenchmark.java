@@ -223,6 +223,17 @@ public final class GpuBenchmark {
                     row("encode " + t + " + imatrix", wMs, 4.0 * m, 4.0 * m + encBytes, copyBw,
                             checkEncode(t, host, y, importance));
                 }
+                CudaKernels.Kernel g = spec.encodeUnstaged();
+                if (g != null) {
+                    double gMs = time(stream, start, stop, reps,
+                            () -> dev.launchSearching(g, nb, x, y, null, 1, 0, flags, stream));
+                    row("encode " + t + " (unstaged)", gMs, 4.0 * m, 4.0 * m + encBytes, copyBw,
+                            checkEncode(t, host, y, null));
+                    double gwMs = time(stream, start, stop, reps, () -> dev.launchSearching(g, nb, x, y, qw,
+                            qwLength / t.blockSize(), 0, flags, stream));
+                    row("encode " + t + " + imatrix (unstaged)", gwMs, 4.0 * m, 4.0 * m + encBytes, copyBw,
+                            checkEncode(t, host, y, importance));
+                }
                 double decMs = time(stream, start, stop, 10,
                         () -> dev.launch(spec.decode(), m / t.blockSize(), y, z, stream));
                 row("decode " + t, decMs, 4.0 * m, 4.0 * m + encBytes, copyBw, checkDecode(t, y, z));
@@ -382,7 +393,72 @@ public final class GpuBenchmark {
             Files.deleteIfExists(gpuOut);
             Files.deleteIfExists(cpuOut);
         }
+        engineOnly(model, threads);
         Files.deleteIfExists(model);
+    }
+
+    /**
+     * The engine alone (no output file: a CRC32C of the bytes instead), with an importance matrix, for the
+     * weighted types: what an imatrix quantization costs on the GPU vs the CPU once the disk is out of the way.
+     */
+    private void engineOnly(Path model, int threads) {
+        line("");
+        line("### Engine only, with an importance matrix (first 8 tensors, 1.07 GB; bytes checksummed, not written)");
+        line("");
+        line("| target | GPU s | CPU x" + threads + " s | GB/s of source (GPU) | speed-up | identical |");
+        line("|---|---|---|---|---|---|");
+        for (DType type : new DType[] {DType.Q4_K, DType.Q6_K, DType.IQ4_XS}) {
+            if (!Codecs.supports(type) || !CudaKernels.encodesImportance(type)) {
+                continue;
+            }
+            try (var source = io.weightcast.formats.ModelFiles.open(model)) {
+                List<io.weightcast.core.plan.TensorJob> jobs = new ArrayList<>();
+                for (var t : source.tensors().subList(0, Math.min(8, source.tensors().size()))) {
+                    int cols = (int) t.rowLength();
+                    float[] imp = gaussianish(cols, t.name().hashCode());
+                    for (int i = 0; i < cols; i++) {
+                        imp[i] = imp[i] * imp[i] * 1000 + 1e-3f;
+                    }
+                    jobs.add(new io.weightcast.core.plan.TensorJob(t, new TensorSpec(t.name(), t.shape(), type),
+                            null, io.weightcast.core.plan.SourceTransform.NONE, imp));
+                }
+                var plan = new io.weightcast.core.plan.ConversionPlan(jobs);
+                EngineOptions base = EngineOptions.withThreads(threads);
+                long[] gpuSum = new long[1];
+                long[] cpuSum = new long[1];
+                double gpuS = runEngine(plan, base.withDevice(DeviceChoice.parse("cuda")), gpuSum);
+                double cpuS = runEngine(plan, base.withDevice(DeviceChoice.CPU), cpuSum);
+                double gb = plan.sourceBytes() / 1e9;
+                line(String.format(Locale.ROOT, "| %s + imatrix | %.2f | %.2f | %.2f | %.1fx | %s |", type, gpuS,
+                        cpuS, gb / gpuS, cpuS / gpuS, gpuSum[0] == cpuSum[0] ? "yes (CRC32C)" : "NO"));
+            } catch (IOException | RuntimeException e) {
+                failed("engine only " + type, e);
+            }
+        }
+    }
+
+    private static double runEngine(io.weightcast.core.plan.ConversionPlan plan, EngineOptions options, long[] sum)
+            throws IOException {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        io.weightcast.formats.tensor.TensorSink sink = new io.weightcast.formats.tensor.TensorSink() {
+            @Override
+            public void write(MemorySegment bytes) {
+                crc.update(bytes.asByteBuffer());
+            }
+
+            @Override
+            public void commit() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        long t0 = System.nanoTime();
+        new io.weightcast.core.engine.ConversionEngine(options).run(plan, sink, ProgressListener.NONE);
+        double s = (System.nanoTime() - t0) / 1e9;
+        sum[0] = crc.getValue();
+        return s;
     }
 
     private static double convert(Path in, Path out, TargetFormat fmt, DType type, EngineOptions engine)

@@ -86,9 +86,27 @@ class CudaScalarConformanceTest {
         return x;
     }
 
+    /** Runs {@code check} with the staged encoders and, for types that have them, the unstaged ones. */
+    static void bothEncoders(DType t, Runnable check) {
+        try {
+            CudaKernels.useUnstaged(false);
+            check.run();
+            if (CudaKernels.spec(t).encodeUnstaged() != null) {
+                CudaKernels.useUnstaged(true);
+                check.run();
+            }
+        } finally {
+            CudaKernels.useUnstaged(Boolean.getBoolean(CudaKernels.UNSTAGED_PROPERTY));
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("types")
     void encodeEqualsScalarBytes(DType t) {
+        bothEncoders(t, () -> encodeEqualsScalarBytesOnce(t));
+    }
+
+    void encodeEqualsScalarBytesOnce(DType t) {
         Codec scalar = Codecs.scalar(t);
         int n = ROWS * ROW;
         int tried = 0;
@@ -109,8 +127,8 @@ class CudaScalarConformanceTest {
                 int at = Arrays.mismatch(want, got);
                 if (at >= 0) {
                     int block = at / t.blockBytes();
-                    fail(String.format("%s on %s, rows '%s': first differing byte %d (block %d)%n  scalar %s%n"
-                            + "  cuda   %s%n  input  %s", t, dev, g.name(), at, block,
+                    fail(String.format("%s (%s) on %s, rows '%s': first differing byte %d (block %d)%n  scalar %s%n"
+                            + "  cuda   %s%n  input  %s", t, CudaKernels.encoder(t).function(), dev, g.name(), at, block,
                             hex(want, block * t.blockBytes(), t.blockBytes()),
                             hex(got, block * t.blockBytes(), t.blockBytes()),
                             Arrays.toString(Arrays.copyOfRange(x, block * t.blockSize(),
@@ -130,6 +148,10 @@ class CudaScalarConformanceTest {
     @ParameterizedTest
     @MethodSource("weightedTypes")
     void weightedEncodeEqualsScalarBytes(DType t) {
+        bothEncoders(t, () -> weightedEncodeEqualsScalarBytesOnce(t));
+    }
+
+    void weightedEncodeEqualsScalarBytesOnce(DType t) {
         Codec scalar = Codecs.scalar(t);
         int n = ROWS * ROW;
         for (CudaDevice dev : devices()) {
@@ -155,8 +177,9 @@ class CudaScalarConformanceTest {
                 int at = Arrays.mismatch(want, got);
                 if (at >= 0) {
                     int block = at / t.blockBytes();
-                    fail(String.format("%s with imatrix on %s, rows '%s': first differing byte %d (block %d)%n"
-                            + "  scalar %s%n  cuda   %s", t, dev, g.name(), at, block,
+                    fail(String.format("%s (%s) with imatrix on %s, rows '%s': first differing byte %d (block %d)%n"
+                            + "  scalar %s%n  cuda   %s", t, CudaKernels.encoder(t).function(), dev, g.name(), at,
+                            block,
                             hex(want, block * t.blockBytes(), t.blockBytes()),
                             hex(got, block * t.blockBytes(), t.blockBytes())));
                 }

@@ -320,7 +320,7 @@ public final class CudaDevice {
             throw new IllegalArgumentException(count + " elements are not whole blocks of " + from + " and " + to);
         }
         CudaKernels.Kernel decode = from == DType.F32 ? null : CudaKernels.spec(from).decode();
-        CudaKernels.Kernel encode = to == DType.F32 ? null : CudaKernels.spec(to).encode();
+        CudaKernels.Kernel encode = to == DType.F32 ? null : CudaKernels.encoder(to);
         makeCurrent();
         Lane first = acquireLane(true);
         Lane second = count > LANE_ELEMENTS ? acquireLane(false) : null;

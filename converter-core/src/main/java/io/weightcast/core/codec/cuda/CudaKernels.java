@@ -48,8 +48,33 @@ public final class CudaKernels {
         }
     }
 
-    /** The kernels of one type. */
-    public record Spec(DType type, Kernel encode, Kernel decode) {}
+    /**
+     * The kernels of one type; {@code encodeUnstaged} is null or a second encoder of the same blocks (the same
+     * device function) that reads from global memory instead of staging in shared memory (see common.cuh).
+     */
+    public record Spec(DType type, Kernel encode, Kernel decode, Kernel encodeUnstaged) {
+        Spec(DType type, Kernel encode, Kernel decode) {
+            this(type, encode, decode, null);
+        }
+    }
+
+    /** System property: {@code true} makes {@link #encoder} hand out the unstaged encoders where they exist. */
+    public static final String UNSTAGED_PROPERTY = "weightcast.cuda.unstaged";
+    private static volatile boolean unstaged = Boolean.getBoolean(UNSTAGED_PROPERTY);
+
+    /** Chooses between the staged and unstaged encoders of the 256-value searching types (tests, benchmarks). */
+    public static void useUnstaged(boolean on) {
+        unstaged = on;
+    }
+
+    /** The encode kernel {@link CudaDevice#transcode} launches for a type. */
+    public static Kernel encoder(DType t) {
+        Spec s = SPECS.get(t);
+        if (s == null) {
+            throw new UnsupportedOperationException("no CUDA kernels for " + t);
+        }
+        return unstaged && s.encodeUnstaged() != null ? s.encodeUnstaged() : s.encode();
+    }
 
     // Launch shapes, as in common.cuh.
     private static final int ENC_THREADS = 128; // WC_ENC_THREADS: one thread (and one staged block) per type block
@@ -59,6 +84,7 @@ public final class CudaKernels {
     private static final int ELEM_THREADS = 256; // WC_ELEM_THREADS
     private static final int SEARCH_32 = 128; // WC_SEARCH_THREADS_32: blocks (= threads) per CTA, 32-value blocks
     private static final int SEARCH_256 = 32; // WC_SEARCH_THREADS_256: the same for 256-value super-blocks
+    private static final int SEARCH_G = 64; // WC_SEARCH_G_THREADS: unstaged searching encoders, a block per thread
 
     private static final Map<DType, Spec> SPECS = new EnumMap<>(DType.class);
 
@@ -82,8 +108,10 @@ public final class CudaKernels {
 
     private static void searching(String module, DType t, String name) {
         int per = t.blockSize() == 32 ? SEARCH_32 : SEARCH_256;
+        Kernel unstagedKernel = t.blockSize() == 32 ? null
+                : new Kernel(module, "wc_encode_" + name + "_g", SEARCH_G, SEARCH_G, true);
         SPECS.put(t, new Spec(t, new Kernel(module, "wc_encode_" + name, per, per, true),
-                new Kernel(module, "wc_decode_" + name, DEC_ITEMS, DEC_THREADS)));
+                new Kernel(module, "wc_decode_" + name, DEC_ITEMS, DEC_THREADS), unstagedKernel));
     }
 
     private static void element(String module, DType t, String name) {
