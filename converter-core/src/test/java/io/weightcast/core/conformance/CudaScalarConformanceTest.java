@@ -96,7 +96,7 @@ class CudaScalarConformanceTest {
                 check.run();
             }
         } finally {
-            CudaKernels.useUnstaged(Boolean.getBoolean(CudaKernels.UNSTAGED_PROPERTY));
+            CudaKernels.useUnstaged(null);
         }
     }
 
