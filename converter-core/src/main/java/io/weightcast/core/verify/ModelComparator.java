@@ -19,13 +19,19 @@ public final class ModelComparator {
      */
     public static VerifyReport compare(ModelFile reference, ModelFile candidate,
                                        UnaryOperator<String> candidateToReferenceName) {
+        return compare(reference.tensors(), candidate.tensors(), candidateToReferenceName);
+    }
+
+    /** As {@link #compare(ModelFile, ModelFile, UnaryOperator)} on tensor lists (e.g. views with restored shapes). */
+    public static VerifyReport compare(List<TensorView> reference, List<TensorView> candidate,
+                                       UnaryOperator<String> candidateToReferenceName) {
         Map<String, TensorView> refs = new LinkedHashMap<>();
-        for (TensorView t : reference.tensors()) {
+        for (TensorView t : reference) {
             refs.put(t.name(), t);
         }
         List<TensorStats> stats = new ArrayList<>();
         List<String> onlyInCandidate = new ArrayList<>();
-        for (TensorView c : candidate.tensors()) {
+        for (TensorView c : candidate) {
             String refName = candidateToReferenceName.apply(c.name());
             TensorView r = refs.remove(refName);
             if (r == null) {

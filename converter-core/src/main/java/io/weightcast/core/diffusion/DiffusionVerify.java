@@ -1,0 +1,63 @@
+package io.weightcast.core.diffusion;
+
+import io.weightcast.formats.gguf.GgufModel;
+import io.weightcast.formats.tensor.ModelFile;
+import io.weightcast.formats.tensor.TensorView;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+
+/**
+ * What {@code verify} needs to pair an HF checkpoint with a diffusion GGUF made from it: the GGUF's tensors with the
+ * shapes recorded in {@code comfy.gguf.orig_shape.*} (the reshape reversed; the element order is unchanged), and the
+ * reference name of each GGUF tensor (the stripped state-dict prefix put back, T5 llama.cpp names mapped back).
+ */
+public final class DiffusionVerify {
+    private DiffusionVerify() {
+    }
+
+    /** The candidate's tensors, each reshaped back to its recorded original shape where there is one. */
+    public static List<TensorView> withOriginalShapes(ModelFile candidate) {
+        if (!(candidate instanceof GgufModel g)) {
+            return candidate.tensors();
+        }
+        Map<String, long[]> orig = DiffusionPlanner.origShapes(g.ggufMetadata());
+        if (orig.isEmpty()) {
+            return candidate.tensors();
+        }
+        List<TensorView> out = new ArrayList<>();
+        for (TensorView t : candidate.tensors()) {
+            long[] shape = orig.get(t.name());
+            out.add(shape == null ? t : new TensorView(t.name(), shape, t.dtype(), t.data(), t.file(), t.fileOffset()));
+        }
+        return out;
+    }
+
+    /**
+     * Maps a candidate tensor name to the reference's: itself when the reference has it, else with one of the
+     * prefixes convert.py strips, else (T5 encoders) the original name ComfyUI-GGUF's loader gives it.
+     */
+    public static UnaryOperator<String> referenceNames(ModelFile reference) {
+        Set<String> refs = reference.tensors().stream().map(TensorView::name).collect(Collectors.toSet());
+        String prefix = ArchDetector.prefix(refs);
+        return name -> {
+            if (refs.contains(name)) {
+                return name;
+            }
+            if (!prefix.isEmpty() && refs.contains(prefix + name)) {
+                return prefix + name;
+            }
+            String t5 = T5Names.toComfyOriginal(name);
+            if (refs.contains(t5)) {
+                return t5;
+            }
+            if (t5.equals("shared.weight") && refs.contains("encoder.embed_tokens.weight")) {
+                return "encoder.embed_tokens.weight";
+            }
+            return name;
+        };
+    }
+}
