@@ -38,8 +38,8 @@ public final class DiffusionPlanner {
         DiffusionArch arch = detection.arch();
         DiffusionTarget t = target != null ? target : DiffusionTarget.auto(detection);
         if (requested != null) {
-            GgufTypeRules.requireWritable(requested);
             t.requireLoadable(requested);
+            GgufTypeRules.requireWritable(requested);
         }
         List<String> notes = new ArrayList<>();
         if (detection.layout() == KeyLayout.DIFFUSERS && !arch.shapeFix()) {

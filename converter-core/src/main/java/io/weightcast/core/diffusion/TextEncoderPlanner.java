@@ -33,8 +33,8 @@ public final class TextEncoderPlanner {
     public static DiffusionPlan planT5(List<TensorView> tensors, JsonNode config, DiffusionTarget target,
                                        DType requested) {
         if (requested != null) {
-            GgufTypeRules.requireWritable(requested);
             target.requireLoadable(requested);
+            GgufTypeRules.requireWritable(requested);
         }
         List<String> notes = new ArrayList<>();
         List<TensorJob> jobs = new ArrayList<>();
