@@ -37,6 +37,28 @@ public final class DiffusionVerify {
     }
 
     /**
+     * The reference tensors a candidate is expected to hold. For a diffusion GGUF (its architecture one of
+     * ComfyUI-GGUF's families) made from a checkpoint with a state-dict prefix, the tensors outside the prefix (a full
+     * checkpoint's VAE and text encoders) and those convert.py ignores are out of scope; otherwise all of them.
+     */
+    public static List<TensorView> referenceScope(ModelFile reference, ModelFile candidate) {
+        if (!(candidate instanceof GgufModel g)) {
+            return reference.tensors();
+        }
+        var arch = g.ggufMetadata().get(io.weightcast.formats.gguf.GgufMetadata.ARCHITECTURE)
+                .filter(v -> v.type() == io.weightcast.formats.gguf.GgufValueType.STRING)
+                .flatMap(v -> DiffusionArch.fromGgufName(v.asString()));
+        if (arch.isEmpty()) {
+            return reference.tensors();
+        }
+        String prefix = ArchDetector.prefix(reference.tensors().stream().map(TensorView::name).toList());
+        return reference.tensors().stream()
+                .filter(t -> t.name().startsWith(prefix))
+                .filter(t -> arch.get().keysIgnore().stream().noneMatch(t.name()::contains))
+                .toList();
+    }
+
+    /**
      * Maps a candidate tensor name to the reference's: itself when the reference has it, else with one of the
      * prefixes convert.py strips, else (T5 encoders) the original name ComfyUI-GGUF's loader gives it.
      */

@@ -17,7 +17,8 @@ public final class VerifyService {
         try (ModelFile ref = ModelFiles.open(reference); ModelFile cand = ModelFiles.open(candidate)) {
             // Diffusion GGUFs: names without the state-dict prefix or in llama.cpp's T5 convention, and tensors
             // reshaped with comfy.gguf.orig_shape.*; both mappings are the identity for other models.
-            return ModelComparator.compare(ref.tensors(), DiffusionVerify.withOriginalShapes(cand),
+            return ModelComparator.compare(DiffusionVerify.referenceScope(ref, cand),
+                    DiffusionVerify.withOriginalShapes(cand),
                     DiffusionVerify.referenceNames(ref));
         }
     }
