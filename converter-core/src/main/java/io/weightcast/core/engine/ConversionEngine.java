@@ -48,7 +48,8 @@ public final class ConversionEngine {
 
     /** One execution: the ordered window of chunks in flight and the bytes they hold. */
     private final class Run {
-        private record Pending(TensorJob job, long sourceBytes, long outputBytes, Future<MemorySegment> result) {
+        private record Pending(TensorJob job, ChunkRange range, long sourceBytes, long outputBytes,
+                               Future<MemorySegment> result) {
         }
 
         private final ConversionPlan plan;
@@ -90,7 +91,7 @@ public final class ConversionEngine {
                 writeOldest();
             }
             long sourceBytes = job.source().dtype().byteSize(range.count());
-            window.addLast(new Pending(job, sourceBytes, outputBytes,
+            window.addLast(new Pending(job, range, sourceBytes, outputBytes,
                     workers.submit(() -> ChunkConverter.convert(job, range))));
             bytesInFlight += outputBytes;
         }
@@ -99,9 +100,33 @@ public final class ConversionEngine {
             Pending p = window.removeFirst();
             MemorySegment bytes = await(p);
             sink.write(bytes);
+            releaseSource(p);
             bytesInFlight -= p.outputBytes();
             sourceBytesDone += p.sourceBytes();
             progress.progress(p.job().target().name(), sourceBytesDone, totalSourceBytes);
+        }
+
+        /**
+         * Drops the written chunk's pages of a memory-mapped source from this process's resident set (madvise
+         * MADV_DONTNEED through {@link MemorySegment#unload()}): they stay in the page cache, but the process's RSS
+         * stays bounded instead of growing to the size of the checkpoint. The mapping is read-only and file-backed,
+         * so this is safe even where a sink kept a slice (a copied chunk): a later access faults the page back in
+         * from the file.
+         */
+        private void releaseSource(Pending p) {
+            if (!options.releaseSourcePages()) {
+                return;
+            }
+            MemorySegment data = p.job().source().data();
+            if (!data.isMapped()) {
+                return;
+            }
+            long from = p.job().source().dtype().byteSize(p.range().firstElement());
+            try {
+                data.asSlice(from, p.sourceBytes()).unload();
+            } catch (UnsupportedOperationException | IllegalStateException e) {
+                // not a file mapping after all, or already unmapped: nothing to release
+            }
         }
 
         private MemorySegment await(Pending p) throws IOException {
