@@ -88,6 +88,14 @@ final class ConvertCommand implements Callable<Integer> {
                     + "hidream, cosmos, ltxv, hyvid, wan, lumina2, qwen_image)")
     String arch;
 
+    @Option(names = "--recipe", paramLabel = "R.json",
+            description = "write a pre-quantized Hugging Face checkpoint folder (safetensors + config.json with "
+                    + "quantization_config + the source's tokenizer files) as the recipe says: diffusers' "
+                    + "PipelineQuantizationConfig vocabulary (quant_backend + quant_kwargs + components_to_quantize, "
+                    + "or quant_mapping) with backends fp8, bitsandbytes_4bit, bitsandbytes_8bit, compressed-tensors; "
+                    + "a diffusers pipeline folder converts component by component")
+    Path recipe;
+
     @Option(names = "--report", description = "after converting, compare every tensor with the input and print "
             + "the round-trip report (relative RMSE, max abs error, cosine similarity)")
     boolean report;
@@ -104,6 +112,9 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (recipe != null) {
+            return runRecipe();
+        }
         if (isDiffusion()) {
             return new DiffusionConvert(spec.commandLine().getOut(), quiet, report, dryRun).run(
                     new DiffusionRequest(input, output, target == null ? null : DiffusionTarget.parse(target).orElse(null),
@@ -148,6 +159,58 @@ final class ConvertCommand implements Callable<Integer> {
         }
         return TargetFormat.fromPath(output).orElse(null) == TargetFormat.GGUF
                 && DiffusionConvertService.isDiffusionModel(input);
+    }
+
+    private int runRecipe() throws Exception {
+        if (to != null && !to.equalsIgnoreCase("safetensors")) {
+            throw new UserInputException("--recipe writes safetensors checkpoint folders; drop --to " + to);
+        }
+        if (type != null) {
+            throw new UserInputException("--recipe and --type do not combine: the recipe chooses the types");
+        }
+        io.weightcast.core.layout.Recipe r;
+        try {
+            r = io.weightcast.core.layout.Recipe.read(recipe);
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException(e.getMessage());
+        }
+        var out = spec.commandLine().getOut();
+        java.util.Map<String, io.weightcast.core.job.QuantizeService.Result> results;
+        try (Progress progress = Progress.start("quantize", 0, quiet)) {
+            results = io.weightcast.core.job.RecipeService.run(input, output, r, threads.engineOptions(),
+                    maxShardSize == null ? 0 : maxShardSize, progress);
+        }
+        if (!quiet) {
+            for (var e : results.entrySet()) {
+                var res = e.getValue();
+                String what = e.getKey().isEmpty() ? output.toString() : output.resolve(e.getKey()).toString();
+                if (res == null) {
+                    out.printf(Locale.ROOT, "copied %s%n", what);
+                    continue;
+                }
+                out.printf(Locale.ROOT, "wrote %s: %d weights quantized, %s -> %s in %.2f s%n", what,
+                        res.quantized(), Footprint.humanBytes(res.sourceBytes()), Footprint.humanBytes(res.targetBytes()),
+                        res.elapsed().toNanos() / 1e9);
+                if (!res.unquantized().isEmpty()) {
+                    out.printf(Locale.ROOT, "  unquantized: %s%n", String.join(", ", res.unquantized()));
+                }
+                if (!res.shapeSkipped().isEmpty()) {
+                    out.printf(Locale.ROOT, "  (shape does not fit the layout: %s)%n",
+                            String.join(", ", res.shapeSkipped()));
+                }
+                res.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
+            }
+        }
+        if (report) {
+            for (var e : results.entrySet()) {
+                if (e.getValue() != null) {
+                    Path in = e.getKey().isEmpty() ? input : input.resolve(e.getKey());
+                    ReportPrinter.printText(out, VerifyService.verify(in, e.getValue().output()), Double.NaN);
+                }
+            }
+        }
+        out.flush();
+        return ExitCodes.OK;
     }
 
     private static long sourceBytes(ConvertRequest request) {

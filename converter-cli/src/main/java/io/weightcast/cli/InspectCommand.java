@@ -2,6 +2,7 @@ package io.weightcast.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.weightcast.core.layout.QuantizedCheckpoint;
 import io.weightcast.formats.ModelFiles;
 import io.weightcast.formats.tensor.ModelFile;
 import java.nio.file.Path;
@@ -38,11 +39,24 @@ final class InspectCommand implements Callable<Integer> {
         try (ModelFile model = ModelFiles.open(path)) {
             Footprint footprint = Footprint.of(model.tensors());
             var out = spec.commandLine().getOut();
+            QuantizedCheckpoint cp = model.format().equals("safetensors") ? QuantizedCheckpoint.of(model) : null;
+            InspectJson.Quantization q = cp == null ? null : InspectJson.Quantization.of(cp);
             if (json) {
                 ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-                out.println(mapper.writeValueAsString(InspectJson.of(model, footprint)));
+                out.println(mapper.writeValueAsString(InspectJson.of(model, footprint, cp)));
             } else {
                 new InspectText(out, fullMetadata).print(model, footprint);
+                if (q != null) {
+                    out.println();
+                    out.printf(java.util.Locale.ROOT, "quantization: %s%n", q.method());
+                    out.printf(java.util.Locale.ROOT, "  layout:            %s%n", q.detail().isEmpty() ? "-" : q.detail());
+                    out.printf(java.util.Locale.ROOT, "  quantized weights: %d%n", q.quantizedWeights());
+                    out.printf(java.util.Locale.ROOT, "  skipped modules:   %s%n",
+                            q.skippedModules().isEmpty() ? "(loader defaults)" : String.join(", ", q.skippedModules()));
+                    out.printf(java.util.Locale.ROOT, "  logical:           %d tensors, %d parameters, %s stored, "
+                            + "%.3f bits per weight%n", q.logicalTensors(), q.logicalParameters(),
+                            Footprint.humanBytes(q.storedBytes()), q.bitsPerWeight());
+                }
             }
             out.flush();
         }

@@ -5,10 +5,14 @@ import io.weightcast.core.codec.scalar.F16Scalar;
 import io.weightcast.core.codec.scalar.F32Scalar;
 import io.weightcast.core.codec.scalar.F8E4M3Scalar;
 import io.weightcast.core.codec.scalar.F8E5M2Scalar;
+import io.weightcast.core.codec.scalar.IQ4_NLScalar;
+import io.weightcast.core.codec.scalar.IQ4_XSScalar;
+import io.weightcast.core.codec.scalar.Q3_KScalar;
 import io.weightcast.core.codec.scalar.Q4_0Scalar;
 import io.weightcast.core.codec.scalar.Q4_1Scalar;
 import io.weightcast.core.codec.scalar.Q5_0Scalar;
 import io.weightcast.core.codec.scalar.Q5_1Scalar;
+import io.weightcast.core.codec.scalar.Q6_KScalar;
 import io.weightcast.core.codec.scalar.Q8_0Scalar;
 import io.weightcast.formats.tensor.DType;
 import java.util.Collections;
@@ -34,7 +38,8 @@ public final class Codecs {
     static {
         for (Codec c : new Codec[] {
             new F32Scalar(), new F16Scalar(), new Bf16Scalar(), new F8E4M3Scalar(), new F8E5M2Scalar(),
-            new Q8_0Scalar(), new Q4_0Scalar(), new Q4_1Scalar(), new Q5_0Scalar(), new Q5_1Scalar()
+            new Q8_0Scalar(), new Q4_0Scalar(), new Q4_1Scalar(), new Q5_0Scalar(), new Q5_1Scalar(),
+            new Q6_KScalar(), new Q3_KScalar(), new IQ4_NLScalar(), new IQ4_XSScalar()
         }) {
             SCALAR.put(c.type(), c);
         }

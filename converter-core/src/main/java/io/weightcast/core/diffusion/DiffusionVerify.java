@@ -1,14 +1,17 @@
 package io.weightcast.core.diffusion;
 
+import io.weightcast.formats.gguf.GgufMetadata;
 import io.weightcast.formats.gguf.GgufModel;
+import io.weightcast.formats.gguf.GgufValueType;
 import io.weightcast.formats.tensor.ModelFile;
 import io.weightcast.formats.tensor.TensorView;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
-import java.util.stream.Collectors;
+import java.util.function.Predicate;
 
 /**
  * What {@code verify} needs to pair an HF checkpoint with a diffusion GGUF made from it: the GGUF's tensors with the
@@ -24,7 +27,7 @@ public final class DiffusionVerify {
         if (!(candidate instanceof GgufModel g)) {
             return candidate.tensors();
         }
-        Map<String, long[]> orig = DiffusionPlanner.origShapes(g.ggufMetadata());
+        Map<String, long[]> orig = origShapes(g);
         if (orig.isEmpty()) {
             return candidate.tensors();
         }
@@ -36,34 +39,36 @@ public final class DiffusionVerify {
         return out;
     }
 
+    /** The shapes recorded in a GGUF's {@code comfy.gguf.orig_shape.*} keys (empty for other files). */
+    public static Map<String, long[]> origShapes(ModelFile candidate) {
+        return candidate instanceof GgufModel g ? DiffusionPlanner.origShapes(g.ggufMetadata()) : Map.of();
+    }
+
     /**
-     * The reference tensors a candidate is expected to hold. For a diffusion GGUF (its architecture one of
+     * Which reference tensors a candidate is expected to hold. For a diffusion GGUF (its architecture one of
      * ComfyUI-GGUF's families) made from a checkpoint with a state-dict prefix, the tensors outside the prefix (a full
      * checkpoint's VAE and text encoders) and those convert.py ignores are out of scope; otherwise all of them.
      */
-    public static List<TensorView> referenceScope(ModelFile reference, ModelFile candidate) {
+    public static Predicate<String> referenceScope(Collection<String> referenceNames, ModelFile candidate) {
         if (!(candidate instanceof GgufModel g)) {
-            return reference.tensors();
+            return name -> true;
         }
-        var arch = g.ggufMetadata().get(io.weightcast.formats.gguf.GgufMetadata.ARCHITECTURE)
-                .filter(v -> v.type() == io.weightcast.formats.gguf.GgufValueType.STRING)
+        var arch = g.ggufMetadata().get(GgufMetadata.ARCHITECTURE)
+                .filter(v -> v.type() == GgufValueType.STRING)
                 .flatMap(v -> DiffusionArch.fromGgufName(v.asString()));
         if (arch.isEmpty()) {
-            return reference.tensors();
+            return name -> true;
         }
-        String prefix = ArchDetector.prefix(reference.tensors().stream().map(TensorView::name).toList());
-        return reference.tensors().stream()
-                .filter(t -> t.name().startsWith(prefix))
-                .filter(t -> arch.get().keysIgnore().stream().noneMatch(t.name()::contains))
-                .toList();
+        String prefix = ArchDetector.prefix(referenceNames);
+        return name -> name.startsWith(prefix) && arch.get().keysIgnore().stream().noneMatch(name::contains);
     }
 
     /**
      * Maps a candidate tensor name to the reference's: itself when the reference has it, else with one of the
      * prefixes convert.py strips, else (T5 encoders) the original name ComfyUI-GGUF's loader gives it.
      */
-    public static UnaryOperator<String> referenceNames(ModelFile reference) {
-        Set<String> refs = reference.tensors().stream().map(TensorView::name).collect(Collectors.toSet());
+    public static UnaryOperator<String> referenceNames(Collection<String> referenceNames) {
+        Set<String> refs = Set.copyOf(referenceNames);
         String prefix = ArchDetector.prefix(refs);
         return name -> {
             if (refs.contains(name)) {

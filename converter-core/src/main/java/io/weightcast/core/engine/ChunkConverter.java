@@ -24,16 +24,19 @@ final class ChunkConverter {
         if (job.isCopy()) {
             return job.source().data().asSlice(srcOffset, from.byteSize(range.count()));
         }
-        Codec decoder = Codecs.forType(from);
         Codec encoder = Codecs.forType(to);
         float[] values = scratch(range.count());
-        decoder.decode(job.source().data(), srcOffset, range.count(), values, 0);
+        if (job.decoder() != null) {
+            job.decoder().decode(range.firstElement(), range.count(), values, 0);
+        } else {
+            Codecs.forType(from).decode(job.source().data(), srcOffset, range.count(), values, 0);
+        }
         MemorySegment out = MemorySegment.ofArray(new byte[Math.toIntExact(to.byteSize(range.count()))]);
         encoder.encode(values, 0, range.count(), out, 0);
         return out;
     }
 
-    private static float[] scratch(int count) {
+    static float[] scratch(int count) {
         float[] buf = SCRATCH.get();
         if (buf.length < count) {
             buf = new float[count];

@@ -5,6 +5,9 @@ import io.weightcast.core.engine.ProgressListener;
 import io.weightcast.core.layout.GgufLayout;
 import io.weightcast.core.plan.ConversionPlan;
 import io.weightcast.core.plan.Planner;
+import io.weightcast.core.plan.TensorJob;
+import io.weightcast.core.layout.LogicalTensor;
+import io.weightcast.core.layout.QuantizedCheckpoint;
 import io.weightcast.core.plan.TargetFormat;
 import io.weightcast.formats.ModelFiles;
 import io.weightcast.formats.gguf.GgufMetadata;
@@ -31,7 +34,7 @@ public final class ConvertService {
         long start = System.nanoTime();
         requireDistinctPaths(request.input(), request.output());
         try (ModelFile source = ModelFiles.open(request.input())) {
-            ConversionPlan plan = Planner.plan(source.tensors(), request.format(), request.type());
+            ConversionPlan plan = planLogical(source, request);
             createParentFolder(request.output());
             try (TensorSink sink = openSink(request, source, plan)) {
                 new ConversionEngine(request.engine()).run(plan, sink, progress);
@@ -44,8 +47,27 @@ public final class ConvertService {
     /** Plans without writing: what {@code --dry-run} prints. */
     public static ConversionPlan plan(ConvertRequest request) throws IOException {
         try (ModelFile source = ModelFiles.open(request.input())) {
+            return planLogical(source, request);
+        }
+    }
+
+    /**
+     * The plan over logical tensors: a pre-quantized checkpoint's weights (FP8 blocks, bnb, compressed-tensors,
+     * …) are dequantized on the fly with their scales, never cast byte by byte; plain tensors are as before.
+     */
+    static ConversionPlan planLogical(ModelFile source, ConvertRequest request) throws IOException {
+        QuantizedCheckpoint cp = QuantizedCheckpoint.of(source);
+        if (!cp.summary().quantized()) {
             return Planner.plan(source.tensors(), request.format(), request.type());
         }
+        Map<String, LogicalTensor> byName = new java.util.HashMap<>();
+        cp.tensors().forEach(t -> byName.put(t.name(), t));
+        ConversionPlan plan = Planner.plan(cp.tensors().stream().map(LogicalTensor::asView).toList(),
+                request.format(), request.type());
+        return new ConversionPlan(plan.jobs().stream().map(j -> {
+            LogicalTensor t = byName.get(j.source().name());
+            return t == null || t.isPlain() ? j : new TensorJob(j.source(), j.target(), t.source());
+        }).toList());
     }
 
     private static TensorSink openSink(ConvertRequest r, ModelFile source, ConversionPlan plan) throws IOException {

@@ -1,5 +1,7 @@
 package io.weightcast.core.verify;
 
+import io.weightcast.core.layout.LogicalTensor;
+import io.weightcast.core.layout.QuantizedCheckpoint;
 import io.weightcast.formats.tensor.ModelFile;
 import io.weightcast.formats.tensor.TensorView;
 import java.util.ArrayList;
@@ -38,6 +40,31 @@ public final class ModelComparator {
                 onlyInCandidate.add(c.name());
             } else {
                 stats.add(TensorComparator.compare(refName, r, c));
+            }
+        }
+        return new VerifyReport(stats, List.copyOf(refs.keySet()), onlyInCandidate);
+    }
+
+    /**
+     * Compares two models across layouts: tensors are paired by logical name (a quantized weight's group of keys
+     * counts as its {@code X.weight}) and both sides are dequantized on the fly. Plain tensors on both sides are
+     * compared as {@link #compare} does.
+     */
+    public static VerifyReport compareLogical(QuantizedCheckpoint reference, QuantizedCheckpoint candidate) {
+        Map<String, LogicalTensor> refs = new LinkedHashMap<>();
+        for (LogicalTensor t : reference.tensors()) {
+            refs.put(t.name(), t);
+        }
+        List<TensorStats> stats = new ArrayList<>();
+        List<String> onlyInCandidate = new ArrayList<>();
+        for (LogicalTensor c : candidate.tensors()) {
+            LogicalTensor r = refs.remove(c.name());
+            if (r == null) {
+                onlyInCandidate.add(c.name());
+            } else if (r.isPlain() && c.isPlain()) {
+                stats.add(TensorComparator.compare(c.name(), r.parts().get(0), c.parts().get(0)));
+            } else {
+                stats.add(TensorComparator.compareLogical(c.name(), r, c));
             }
         }
         return new VerifyReport(stats, List.copyOf(refs.keySet()), onlyInCandidate);

@@ -2,6 +2,7 @@ package io.weightcast.core.verify;
 
 import io.weightcast.core.codec.Codec;
 import io.weightcast.core.codec.Codecs;
+import io.weightcast.core.layout.LogicalTensor;
 import io.weightcast.formats.tensor.DType;
 import io.weightcast.formats.tensor.TensorView;
 import java.util.Arrays;
@@ -38,6 +39,32 @@ public final class TensorComparator {
         }
         return new TensorStats(name, n, reference.dtype(), candidate.dtype(), acc.relativeRmse(),
                 acc.maxAbsError(), acc.cosine());
+    }
+
+    /** Compares two logical tensors (either may be a quantized group), dequantizing both a chunk at a time. */
+    public static TensorStats compareLogical(String name, LogicalTensor reference, LogicalTensor candidate) {
+        long n = reference.elementCount();
+        if (n != candidate.elementCount()) {
+            throw new IllegalArgumentException("tensor '" + name + "': reference has " + n
+                    + " elements but candidate has " + candidate.elementCount() + " ("
+                    + Arrays.toString(reference.shape()) + " vs " + Arrays.toString(candidate.shape()) + ")");
+        }
+        int chunk = (int) Math.min(CHUNK_ELEMENTS, Math.max(1, n));
+        float[] r = new float[chunk];
+        float[] c = new float[chunk];
+        ErrorAccumulator acc = new ErrorAccumulator();
+        for (long start = 0; start < n; start += chunk) {
+            int count = (int) Math.min(chunk, n - start);
+            reference.source().decode(start, count, r, 0);
+            candidate.source().decode(start, count, c, 0);
+            acc.add(r, c, count);
+        }
+        return new TensorStats(name, n, storedType(reference), storedType(candidate), acc.relativeRmse(),
+                acc.maxAbsError(), acc.cosine());
+    }
+
+    private static DType storedType(LogicalTensor t) {
+        return t.parts().get(0).dtype();
     }
 
     /** Types without a float codec (integers, bools) must round-trip byte for byte. */

@@ -65,7 +65,7 @@ class GoldenVectorTest {
     @org.junit.jupiter.api.Test
     void allGoldenTypesAreCovered() {
         assertThat(GoldenVectors.types()).containsExactlyInAnyOrder("f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0",
-                "q5_1");
+                "q5_1", "q3_K", "q6_K", "iq4_nl", "iq4_xs");
         assertThat(GoldenVectors.distributions()).hasSize(7);
         for (String d : GoldenVectors.distributions()) {
             assertThat(GoldenVectors.input(d)).hasSize(GoldenVectors.rows(d) * GoldenVectors.cols(d));

@@ -213,6 +213,12 @@ final class RowGenerators {
                 x[o + a] = min;
                 x[o + b] = min + levels * s;
             }
+            case Q6_K, Q3_K, IQ4_NL, IQ4_XS -> { // k/IQ4 searches: half-integer multiples of a power of two
+                for (int i = 0; i < 32; i++) {
+                    x[o + i] = (r.nextInt(-32, 32) + 0.5f) * s;
+                }
+                x[o + r.nextInt(32)] = (r.nextBoolean() ? 32 : -32) * s;
+            }
             default -> throw new IllegalArgumentException(t.toString());
         }
     }

@@ -70,11 +70,19 @@ public final class SafetensorsWriter implements TensorSink {
      */
     public static SafetensorsWriter createSharded(Path folder, String baseName, List<TensorSpec> specs,
                                                   Map<String, String> metadata, long maxShardBytes) throws IOException {
+        return createSharded(folder, baseName, specs, metadata, maxShardBytes, TensorSpec::name);
+    }
+
+    /** {@link #createSharded(Path, String, List, Map, long)} keeping each {@code group} in one shard. */
+    public static SafetensorsWriter createSharded(Path folder, String baseName, List<TensorSpec> specs,
+                                                  Map<String, String> metadata, long maxShardBytes,
+                                                  java.util.function.Function<TensorSpec, String> group)
+            throws IOException {
         if (baseName.isEmpty() || baseName.contains("/") || baseName.contains("\\")) {
             throw new IllegalArgumentException("baseName must be a plain file name prefix, got '" + baseName + "'");
         }
         List<TensorSpec> checked = check(specs);
-        ShardPlan plan = ShardPlan.plan(baseName, checked, maxShardBytes);
+        ShardPlan plan = ShardPlan.plan(baseName, checked, maxShardBytes, group);
         Files.createDirectories(folder);
         List<ShardFileWriter> files = new ArrayList<>();
         Map<String, String> weightMap = new LinkedHashMap<>();

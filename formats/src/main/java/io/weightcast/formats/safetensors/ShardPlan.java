@@ -24,21 +24,41 @@ public record ShardPlan(List<Shard> shards) {
     }
 
     public static ShardPlan plan(String baseName, List<TensorSpec> specs, long maxShardBytes) {
+        return plan(baseName, specs, maxShardBytes, TensorSpec::name);
+    }
+
+    /**
+     * Like {@link #plan(String, List, long)}, but consecutive tensors with the same {@code group} key are never
+     * split across shards: all parts of one quantized weight (codes, scales, quant_state, …) land in the same
+     * file, since diffusers loads shard by shard and needs them together (hf-formats.md §2.7). A group larger than
+     * the limit gets a shard of its own.
+     */
+    public static ShardPlan plan(String baseName, List<TensorSpec> specs, long maxShardBytes,
+                                 java.util.function.Function<TensorSpec, String> group) {
         if (maxShardBytes <= 0) {
             throw new IllegalArgumentException("maxShardBytes must be positive, got " + maxShardBytes);
         }
         List<List<TensorSpec>> groups = new ArrayList<>();
         List<TensorSpec> current = new ArrayList<>();
         long bytes = 0;
-        for (TensorSpec spec : specs) {
-            long size = spec.byteSize();
+        for (int i = 0; i < specs.size(); ) {
+            String key = group.apply(specs.get(i));
+            int end = i + 1;
+            while (end < specs.size() && group.apply(specs.get(end)).equals(key)) {
+                end++;
+            }
+            long size = 0;
+            for (int j = i; j < end; j++) {
+                size += specs.get(j).byteSize();
+            }
             if (!current.isEmpty() && bytes + size > maxShardBytes) {
                 groups.add(current);
                 current = new ArrayList<>();
                 bytes = 0;
             }
-            current.add(spec);
+            current.addAll(specs.subList(i, end));
             bytes += size;
+            i = end;
         }
         groups.add(current); // an empty model still gets one (empty) file
         List<Shard> shards = new ArrayList<>();

@@ -42,6 +42,10 @@ public final class VectorCodecs {
             case Q4_1 -> new Q4_1Vector();
             case Q5_0 -> new Q5_0Vector();
             case Q5_1 -> new Q5_1Vector();
+            case Q6_K -> new Q6_KVector();
+            case Q3_K -> new Q3_KVector();
+            case IQ4_NL -> new IQ4_NLVector();
+            case IQ4_XS -> new IQ4_XSVector();
             default -> null;
         };
     }
