@@ -81,7 +81,12 @@ public final class TextEncoderPlanner {
         } else {
             notes.add("no config.json beside the encoder: hyperparameters not written (ComfyUI does not need them)");
         }
-        notes.add("tokenizer not written: ComfyUI uses its own T5 tokenizer; transformers needs tokenizer.ggml.* keys");
+        boolean umt5Xxl = tensors.stream().anyMatch(t -> T5Names.toGguf(t.name()).orElse("").equals("token_embd.weight")
+                && java.util.Arrays.equals(t.shape(), new long[] {256384, 4096}));
+        notes.add(umt5Xxl
+                ? "UMT5-XXL vocabulary: ComfyUI-GGUF rebuilds this tokenizer from tokenizer.ggml.* keys, which are not"
+                        + " written yet, so its CLIP loader will refuse the file; use the safetensors encoder for now"
+                : "tokenizer not written: ComfyUI uses its own T5 tokenizer; transformers needs tokenizer.ggml.* keys");
         kv.putUint32("general.quantization_version", GgufLayout.GGML_QUANTIZATION_VERSION);
         LlamaFileType.of(requested != null ? requested : main).ifPresent(f -> kv.putUint32("general.file_type", f));
         return new DiffusionPlan(T5_ARCH, target, new ConversionPlan(jobs), kv, decisions, notes);
