@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             "Examples:",
             "  weightcast inspect model.gguf",
             "  weightcast convert ./hf-model-folder -o model-q8_0.gguf --type Q8_0 --report",
+            "  weightcast quantize model-f16.gguf model-q4_k_m.gguf Q4_K_M",
             "  weightcast dequantize model-q8_0.gguf -o model-f32.safetensors",
             "  weightcast verify ./hf-model-folder model-q8_0.gguf --max-rel-rmse 0.01",
             ""},
@@ -23,7 +24,7 @@ import picocli.CommandLine.Command;
             "1:verify found a tensor above the error bound",
             "2:bad input or usage (the message names the file, tensor and offset)",
             "3:internal error (please report it with the stack trace)"},
-        subcommands = {InspectCommand.class, ConvertCommand.class, DequantizeCommand.class, VerifyCommand.class,
+        subcommands = {InspectCommand.class, ConvertCommand.class, QuantizeCommand.class, DequantizeCommand.class, VerifyCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main {
 
@@ -40,6 +41,7 @@ public final class Main {
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler(new ErrorReporter());
+        cl.getSubcommands().get("quantize").getCommandSpec().usageMessage().footer(QuantizeCommand.ftypeTable());
         return cl;
     }
 }

@@ -32,7 +32,26 @@ final class ChunkConverter {
             Codecs.forType(from).decode(job.source().data(), srcOffset, range.count(), values, 0);
         }
         MemorySegment out = MemorySegment.ofArray(new byte[Math.toIntExact(to.byteSize(range.count()))]);
-        encoder.encode(values, 0, range.count(), out, 0);
+        float[] importance = job.importance();
+        if (importance == null) {
+            encoder.encode(values, 0, range.count(), out, 0);
+            return out;
+        }
+        // Whole rows, grouped by matrix (expert): each matrix has its own ne[0] importance weights.
+        int rowLength = Math.toIntExact(job.source().rowLength());
+        long rowsPerMatrix = job.rowsPerMatrix();
+        long firstRow = range.firstElement() / rowLength;
+        int rows = range.count() / rowLength;
+        int done = 0;
+        while (done < rows) {
+            long row = firstRow + done;
+            int matrix = Math.toIntExact(row / rowsPerMatrix);
+            int n = (int) Math.min(rows - done, (matrix + 1) * rowsPerMatrix - row);
+            float[] w = importance.length == rowLength ? importance
+                    : java.util.Arrays.copyOfRange(importance, matrix * rowLength, (matrix + 1) * rowLength);
+            encoder.encodeRows(values, done * rowLength, n, rowLength, w, out, to.byteSize((long) done * rowLength));
+            done += n;
+        }
         return out;
     }
 

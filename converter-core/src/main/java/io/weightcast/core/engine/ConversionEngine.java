@@ -48,7 +48,7 @@ public final class ConversionEngine {
 
     /** One execution: the ordered window of chunks in flight and the bytes they hold. */
     private final class Run {
-        private record Pending(TensorJob job, ChunkRange range, long sourceBytes, long outputBytes,
+        private record Pending(TensorJob job, ChunkRange range, long sourceBytes, long outputBytes, boolean last,
                                Future<MemorySegment> result) {
         }
 
@@ -71,11 +71,14 @@ public final class ConversionEngine {
 
         void execute() throws IOException {
             for (TensorJob job : plan.jobs()) {
-                int granule = ChunkRange.leastCommonMultiple(job.source().dtype().blockSize(),
-                        job.target().dtype().blockSize());
-                for (ChunkRange range : ChunkRange.split(job.source().elementCount(), granule,
-                        options.chunkElements())) {
-                    submit(job, range);
+                // With an importance matrix, chunks hold whole rows: the weighted quantizers use row statistics.
+                int granule = job.importance() != null && !job.isCopy()
+                        ? Math.toIntExact(job.source().rowLength())
+                        : ChunkRange.leastCommonMultiple(job.source().dtype().blockSize(),
+                                job.target().dtype().blockSize());
+                var ranges = ChunkRange.split(job.source().elementCount(), granule, options.chunkElements());
+                for (int i = 0; i < ranges.size(); i++) {
+                    submit(job, ranges.get(i), i == ranges.size() - 1);
                 }
             }
             while (!window.isEmpty()) {
@@ -83,7 +86,7 @@ public final class ConversionEngine {
             }
         }
 
-        private void submit(TensorJob job, ChunkRange range) throws IOException {
+        private void submit(TensorJob job, ChunkRange range, boolean last) throws IOException {
             long outputBytes = job.target().dtype().byteSize(range.count());
             // Keep at least one chunk per worker busy, but never let waiting output exceed the bound.
             while (!window.isEmpty() && (bytesInFlight + outputBytes > options.maxBytesInFlight()
@@ -91,7 +94,7 @@ public final class ConversionEngine {
                 writeOldest();
             }
             long sourceBytes = job.source().dtype().byteSize(range.count());
-            window.addLast(new Pending(job, range, sourceBytes, outputBytes,
+            window.addLast(new Pending(job, range, sourceBytes, outputBytes, last,
                     workers.submit(() -> ChunkConverter.convert(job, range))));
             bytesInFlight += outputBytes;
         }
@@ -100,6 +103,8 @@ public final class ConversionEngine {
             Pending p = window.removeFirst();
             MemorySegment bytes = await(p);
             sink.write(bytes);
+            // Drop the written chunk's mapped input pages so resident memory stays bounded by the window, not by
+            // the model or its largest tensor (as llama-quantize unmaps each weight after use).
             releaseSource(p);
             bytesInFlight -= p.outputBytes();
             sourceBytesDone += p.sourceBytes();

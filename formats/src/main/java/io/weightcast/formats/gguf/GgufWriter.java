@@ -70,6 +70,21 @@ public final class GgufWriter implements TensorSink {
         List<TensorSpec> list = List.copyOf(specs);
         GgufLayout.validate(list, opts);
         List<Integer> counts = GgufLayout.planShards(list, opts.alignment(), maxShardBytes, maxTensorsPerShard);
+        return createSplit(firstShardPathPrefixOrOut, kvs, list, opts, counts);
+    }
+
+    /**
+     * A split GGUF with the given number of tensors in each shard, in order (llama-quantize's {@code --keep-split}
+     * keeps the input's shards). Names and split keys as {@link #createSplit(Path, GgufMetadata, List,
+     * WriterOptions, long, int)}.
+     */
+    public static GgufWriter createSplit(Path firstShardPathPrefixOrOut, GgufMetadata kvs, List<TensorSpec> specs,
+                                         WriterOptions opts, List<Integer> counts) throws IOException {
+        List<TensorSpec> list = List.copyOf(specs);
+        GgufLayout.validate(list, opts);
+        if (counts.stream().mapToInt(Integer::intValue).sum() != list.size()) {
+            throw new IllegalArgumentException("shard tensor counts " + counts + " do not add up to " + list.size());
+        }
         int n = counts.size();
         Path prefix = GgufSplitNames.prefixOf(firstShardPathPrefixOrOut);
         int[] start = new int[n + 1];
