@@ -95,7 +95,9 @@ public final class DiffusionConvertService {
                                                    ProgressListener progress, boolean write) throws IOException {
         long start = System.nanoTime();
         try (ModelFile m = ModelFiles.open(source)) {
-            List<String> names = names(m.tensors());
+            // A ComfyUI GGUF as input: plan on the recorded original shapes, so the reshape rules apply afresh
+            List<TensorView> tensors = DiffusionVerify.withOriginalShapes(m);
+            List<String> names = names(tensors);
             Optional<ArchDetector.Detection> found = ArchDetector.detect(names);
             ArchDetector.Detection d;
             if (r.arch() != null) {
@@ -106,7 +108,7 @@ public final class DiffusionConvertService {
                         + "weightcast recognises (none of ComfyUI-GGUF's architecture key sets is present); pass "
                         + "--arch NAME to convert it with that family's rules"));
             }
-            DiffusionPlan plan = DiffusionPlanner.plan(m.tensors(), d, r.target(), r.type());
+            DiffusionPlan plan = DiffusionPlanner.plan(tensors, d, r.target(), r.type());
             if (write) {
                 write(m, plan, output, r, progress, component);
             }

@@ -159,6 +159,25 @@ class DiffusionConvertTest {
     }
 
     @Test
+    void aComfyUiGgufConvertsAgainWithItsOriginalShapes() throws IOException {
+        Path ckpt = Checkpoints.write(dir.resolve("sdxl.safetensors"), Checkpoints.sdxlOriginal(), DType.F16);
+        Path q8 = dir.resolve("sdxl-q8.gguf");
+        Path q4 = dir.resolve("sdxl-q4.gguf");
+        DiffusionConvertService.convert(request(ckpt, q8, null, DType.Q8_0), (t, d, n) -> { });
+        DiffusionConvertService.convert(request(q8, q4, null, DType.Q4_0), (t, d, n) -> { });
+        try (GgufModel g = GgufReader.open(q4, ReaderOptions.comfyUi())) {
+            assertThat(g.ggufMetadata().getString("general.architecture")).contains("sdxl");
+            assertThat(DiffusionPlanner.origShapes(g.ggufMetadata()).get("input_blocks.3.0.op.weight"))
+                    .containsExactly(64, 64, 3, 3);
+            assertThat(g.tensor("input_blocks.3.0.op.weight").orElseThrow().dtype()).isEqualTo(DType.Q4_0);
+        }
+        VerifyReport r = VerifyService.verify(ckpt, q4);
+        assertThat(r.onlyInReference()).isEmpty();
+        assertThat(r.onlyInCandidate()).isEmpty();
+        assertThat(r.worstRelativeRmse()).isLessThan(0.12);
+    }
+
+    @Test
     void diffusersTargetNeverReshapesAndKeepsConvWeightsUnquantized() throws IOException {
         Path ckpt = Checkpoints.write(dir.resolve("unet.safetensors"), Checkpoints.sdxlDiffusers(), DType.F16);
         Path out = dir.resolve("unet.gguf");
