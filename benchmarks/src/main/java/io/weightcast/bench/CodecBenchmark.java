@@ -211,7 +211,7 @@ public final class CodecBenchmark {
     }
 
     static Optional<Codec> codec(DType t, String impl) {
-        if (!Codecs.supports(t)) {
+        if (!Codecs.canEncode(t)) {
             return Optional.empty();
         }
         return switch (impl) {

@@ -31,7 +31,11 @@ import picocli.CommandLine.Spec;
             "For GGUF, --type applies to weights of rank 2 or more whose rows are whole blocks of the type; 1-D",
             "tensors (norms, biases) stay F32 and weights whose rows do not fit the block fall back to F16, as",
             "llama.cpp's convert_hf_to_gguf.py does. Quantization is bit-exact with ggml's reference quantizers.",
-            "Tensor names are kept as in the source.",
+            "",
+            "A Hugging Face checkpoint converted to GGUF is mapped as llama.cpp's convert_hf_to_gguf.py does when",
+            "config.json names an architecture weightcast knows (Llama/Mistral, Qwen2, Qwen3, Gemma2, Gemma3):",
+            "GGUF tensor names, the Q/K rotary permutation, Gemma's +1 on norms, hyperparameters and the tokenizer",
+            "(tokenizer.json / tokenizer.model). Other checkpoints keep their tensor names, with a note.",
             "",
             "Diffusion models (Flux, SD3, SDXL/SD1 UNets, Aura, HiDream, Cosmos, LTX-Video, HunyuanVideo, Wan, Lumina2,",
             "Qwen-Image; detected from the tensor names as ComfyUI-GGUF's convert.py does) get ComfyUI-GGUF's rules:",
@@ -71,6 +75,20 @@ final class ConvertCommand implements Callable<Integer> {
                     + "F16); F32, F16, BF16, F8_E4M3, F8_E5M2 for safetensors (default: keep floats, dequantize "
                     + "ggml types to F32)")
     DType type;
+
+    @Option(names = "--outtype", paramLabel = "T",
+            description = "as convert_hf_to_gguf.py: f32, f16, bf16, q8_0 or auto (the default for a checkpoint: bf16 "
+                    + "when its weights are bf16, else f16). --type takes any ggml type instead")
+    String outtype;
+
+    @Option(names = "--vocab-from", paramLabel = "FILE.gguf",
+            description = "take the vocabulary (every tokenizer.* key) from this GGUF, e.g. for a checkpoint that "
+                    + "ships no tokenizer")
+    Path vocabFrom;
+
+    @Option(names = "--keep-names", description = "GGUF from a checkpoint: keep the HF tensor names and write no "
+            + "architecture metadata, even when the architecture is known")
+    boolean keepNames;
 
     @Option(names = "--max-shard-size", paramLabel = "SIZE", converter = SizeConverter.class,
             description = "split the output into shards of at most SIZE tensor bytes (e.g. 2G, 500M): "
@@ -123,8 +141,9 @@ final class ConvertCommand implements Callable<Integer> {
                             threads.engineOptions()));
         }
         TargetFormat format = resolveFormat(to, output);
-        ConvertRequest request = new ConvertRequest(input, output, format, type, threads.engineOptions(),
-                maxShardSize == null ? 0 : maxShardSize);
+        DType requested = resolveType(type, outtype);
+        ConvertRequest request = new ConvertRequest(input, output, format, requested, threads.engineOptions(),
+                maxShardSize == null ? 0 : maxShardSize, vocabFrom, keepNames);
         var out = spec.commandLine().getOut();
         if (dryRun) {
             PlanPrinter.print(out, ConvertService.plan(request));
@@ -134,6 +153,10 @@ final class ConvertCommand implements Callable<Integer> {
         try (Progress progress = Progress.start("convert", sourceBytes(request), quiet)) {
             result = ConvertService.convert(request, progress);
         }
+        for (String note : result.notes()) {
+            spec.commandLine().getErr().println("note: " + note);
+        }
+        spec.commandLine().getErr().flush();
         if (!quiet) {
             ConversionPlan plan = result.plan();
             out.printf(Locale.ROOT, "wrote %s: %d tensors, %s -> %s in %.2f s%n", result.output(),
@@ -233,6 +256,25 @@ final class ConvertCommand implements Callable<Integer> {
             }
         }
         return output;
+    }
+
+    /** {@code --type} or {@code --outtype} (not both); null means auto. */
+    static DType resolveType(DType type, String outtype) {
+        if (outtype == null) {
+            return type;
+        }
+        if (type != null) {
+            throw new UserInputException("give either --type or --outtype, not both");
+        }
+        return switch (outtype.toLowerCase(Locale.ROOT)) {
+            case "f32" -> DType.F32;
+            case "f16" -> DType.F16;
+            case "bf16" -> DType.BF16;
+            case "q8_0" -> DType.Q8_0;
+            case "auto" -> null;
+            default -> throw new UserInputException("--outtype must be f32, f16, bf16, q8_0 or auto (as "
+                    + "convert_hf_to_gguf.py), got '" + outtype + "'; use --type for other ggml types");
+        };
     }
 
     static TargetFormat resolveFormat(String to, Path output) {

@@ -119,7 +119,7 @@ final class QuantizeCommand implements Callable<Integer> {
         sb.append("%nFile types (TYPE), with the bits per weight of their main type; * = codec available in this"
                 + " build:%n");
         for (LlamaFtype f : LlamaFtype.values()) {
-            boolean ok = Codecs.supports(f.defaultType());
+            boolean ok = Codecs.canEncode(f.defaultType());
             sb.append(String.format(Locale.ROOT, "  %2d  or  %-9s %s %5.2f bpw %s : %s%%n", f.id(), f.name(),
                     ok ? "*" : " ", f.bitsPerWeight(), String.format(Locale.ROOT, "%-7s",
                             f.defaultType().displayName()), f.description().trim()));

@@ -64,7 +64,7 @@ public final class GoldenVectors {
         return List.copyOf(Manifest.INSTANCE.distributions.keySet());
     }
 
-    /** ggml type names with golden files here ({@code f16, bf16, q4_0, q4_1, q5_0, q5_1, q8_0}). */
+    /** ggml type names with golden files here ({@code f16, bf16, q4_0, …, tq1_0, mxfp4, …, iq2_s, …}). */
     public static List<String> types() {
         return Collections.unmodifiableList(Manifest.INSTANCE.types);
     }

@@ -26,7 +26,9 @@ final class ChunkConverter {
         }
         Codec encoder = Codecs.forType(to);
         float[] values = scratch(range.count());
-        if (job.decoder() != null) {
+        if (!job.transform().isIdentity()) {
+            TransformedReader.read(job, range.firstElement(), range.count(), values, 0);
+        } else if (job.decoder() != null) {
             job.decoder().decode(range.firstElement(), range.count(), values, 0);
         } else {
             Codecs.forType(from).decode(job.source().data(), srcOffset, range.count(), values, 0);

@@ -1,5 +1,6 @@
 package io.weightcast.core.job;
 
+import io.weightcast.core.arch.HfGgufPlan;
 import io.weightcast.core.engine.ConversionEngine;
 import io.weightcast.core.engine.ProgressListener;
 import io.weightcast.core.layout.GgufLayout;
@@ -11,6 +12,7 @@ import io.weightcast.core.layout.QuantizedCheckpoint;
 import io.weightcast.core.plan.TargetFormat;
 import io.weightcast.formats.ModelFiles;
 import io.weightcast.formats.gguf.GgufMetadata;
+import io.weightcast.formats.gguf.GgufModel;
 import io.weightcast.formats.gguf.GgufWriter;
 import io.weightcast.formats.gguf.WriterOptions;
 import io.weightcast.formats.safetensors.SafetensorsWriter;
@@ -20,7 +22,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Runs one conversion end to end: opens the input, plans every tensor, streams the plan through the engine
@@ -34,20 +38,23 @@ public final class ConvertService {
         long start = System.nanoTime();
         requireDistinctPaths(request.input(), request.output());
         try (ModelFile source = ModelFiles.open(request.input())) {
-            ConversionPlan plan = planLogical(source, request);
+            Optional<HfGgufPlan> hf = hfPlan(request, source);
+            ConversionPlan plan = hf.isPresent() ? hf.get().plan() : planLogical(source, request);
             createParentFolder(request.output());
-            try (TensorSink sink = openSink(request, source, plan)) {
+            try (TensorSink sink = openSink(request, source, plan, hf.map(HfGgufPlan::metadata).orElse(null))) {
                 new ConversionEngine(request.engine()).run(plan, sink, progress);
                 sink.commit();
             }
-            return new ConvertResult(plan, request.output(), Duration.ofNanos(System.nanoTime() - start));
+            return new ConvertResult(plan, request.output(), Duration.ofNanos(System.nanoTime() - start),
+                    hf.map(HfGgufPlan::notes).orElse(List.of()));
         }
     }
 
     /** Plans without writing: what {@code --dry-run} prints. */
     public static ConversionPlan plan(ConvertRequest request) throws IOException {
         try (ModelFile source = ModelFiles.open(request.input())) {
-            return planLogical(source, request);
+            Optional<HfGgufPlan> hf = hfPlan(request, source);
+            return hf.isPresent() ? hf.get().plan() : planLogical(source, request);
         }
     }
 
@@ -70,9 +77,39 @@ public final class ConvertService {
         }).toList());
     }
 
-    private static TensorSink openSink(ConvertRequest r, ModelFile source, ConversionPlan plan) throws IOException {
+    /**
+     * Plans a checkpoint → GGUF conversion the way convert_hf_to_gguf does (architecture mapping, metadata,
+     * tokenizer); empty for other directions, or when {@code keepNames} asks for the plain tensor copy.
+     */
+    public static Optional<HfGgufPlan> hfPlan(ConvertRequest request, ModelFile source) throws IOException {
+        if (request.format() != TargetFormat.GGUF || source instanceof GgufModel || request.keepNames()) {
+            if (request.vocabFrom() != null) {
+                throw new IllegalArgumentException("--vocab-from applies only to a checkpoint converted to GGUF with "
+                        + "its architecture mapped");
+            }
+            return Optional.empty();
+        }
+        QuantizedCheckpoint cp = QuantizedCheckpoint.of(source);
+        if (!cp.summary().quantized()) {
+            return Optional.of(HfGgufPlan.prepare(request.input(), source.tensors(), request.type(),
+                    request.vocabFrom(), modelName(request.input())));
+        }
+        // a pre-quantized checkpoint: map its logical tensors, each dequantized on the fly by its own decoder
+        Map<String, LogicalTensor> byName = new java.util.HashMap<>();
+        cp.tensors().forEach(t -> byName.put(t.name(), t));
+        HfGgufPlan hf = HfGgufPlan.prepare(request.input(), cp.tensors().stream().map(LogicalTensor::asView).toList(),
+                request.type(), request.vocabFrom(), modelName(request.input()));
+        ConversionPlan plan = new ConversionPlan(hf.plan().jobs().stream().map(j -> {
+            LogicalTensor t = byName.get(j.source().name());
+            return t == null || t.isPlain() ? j : j.withDecoder(t.source());
+        }).toList());
+        return Optional.of(new HfGgufPlan(plan, hf.metadata(), hf.mapping(), hf.type(), hf.notes()));
+    }
+
+    private static TensorSink openSink(ConvertRequest r, ModelFile source, ConversionPlan plan, GgufMetadata hfKv)
+            throws IOException {
         if (r.format() == TargetFormat.GGUF) {
-            GgufMetadata kv = GgufLayout.metadata(source, plan,
+            GgufMetadata kv = hfKv != null ? hfKv : GgufLayout.metadata(source, plan,
                     r.type() == null ? io.weightcast.formats.tensor.DType.F16 : r.type(), modelName(r.input()));
             if (r.maxShardBytes() > 0) {
                 return GgufWriter.createSplit(r.output(), kv, plan.targetSpecs(), WriterOptions.defaults(),

@@ -86,9 +86,11 @@ public final class LlamaQuantizeService {
     }
 
     private static void requireCodec(TensorJob j, DType t, String what) {
-        if (!Codecs.supports(t)) {
+        boolean ok = what.equals("encoding") ? Codecs.canEncode(t) : Codecs.canDecode(t);
+        if (!ok) {
             throw new UnsupportedOperationException("tensor '" + j.source().name() + "': " + what + " "
-                    + t.displayName() + " is not implemented yet (no codec for " + t.displayName() + ")");
+                    + t.displayName() + (Codecs.canDecode(t) ? " is not supported (read-only type)"
+                            : " is not implemented yet (no codec for " + t.displayName() + ")"));
         }
     }
 

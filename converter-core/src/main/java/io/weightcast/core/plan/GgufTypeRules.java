@@ -39,8 +39,10 @@ public final class GgufTypeRules {
             throw new IllegalArgumentException(requested + " is not a GGUF type; use F32, F16, BF16, Q8_0, Q4_0, "
                     + "Q4_1, Q5_0 or Q5_1");
         }
-        if (!io.weightcast.core.codec.Codecs.supports(requested)) {
-            throw new IllegalArgumentException("quantizing to " + requested + " is not implemented yet");
+        if (!io.weightcast.core.codec.Codecs.canEncode(requested)) {
+            throw new IllegalArgumentException(io.weightcast.core.codec.Codecs.canDecode(requested)
+                    ? "writing " + requested + " is not supported (weightcast reads it, but does not quantize to it)"
+                    : "quantizing to " + requested + " is not implemented yet");
         }
     }
 }

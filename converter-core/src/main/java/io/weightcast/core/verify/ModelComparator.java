@@ -2,6 +2,7 @@ package io.weightcast.core.verify;
 
 import io.weightcast.core.layout.LogicalTensor;
 import io.weightcast.core.layout.QuantizedCheckpoint;
+import io.weightcast.core.plan.SourceTransform;
 import io.weightcast.formats.tensor.ModelFile;
 import io.weightcast.formats.tensor.TensorView;
 import java.util.ArrayList;
@@ -21,25 +22,33 @@ public final class ModelComparator {
      */
     public static VerifyReport compare(ModelFile reference, ModelFile candidate,
                                        UnaryOperator<String> candidateToReferenceName) {
-        return compare(reference.tensors(), candidate.tensors(), candidateToReferenceName);
+        return compareMatched(reference, candidate, name -> new Match(candidateToReferenceName.apply(name),
+                SourceTransform.NONE));
     }
 
-    /** As {@link #compare(ModelFile, ModelFile, UnaryOperator)} on tensor lists (e.g. views with restored shapes). */
-    public static VerifyReport compare(List<TensorView> reference, List<TensorView> candidate,
-                                       UnaryOperator<String> candidateToReferenceName) {
+    /** Where a candidate tensor's values come from in the reference, and how the conversion transformed them. */
+    public record Match(String referenceName, SourceTransform transform) {
+    }
+
+    /**
+     * @param matcher maps a candidate tensor name to the reference tensor and the transform the conversion applied
+     *                (e.g. a GGUF name back to its HF name, with the rotary permutation of attn_q/attn_k)
+     */
+    public static VerifyReport compareMatched(ModelFile reference, ModelFile candidate,
+                                              java.util.function.Function<String, Match> matcher) {
         Map<String, TensorView> refs = new LinkedHashMap<>();
-        for (TensorView t : reference) {
+        for (TensorView t : reference.tensors()) {
             refs.put(t.name(), t);
         }
         List<TensorStats> stats = new ArrayList<>();
         List<String> onlyInCandidate = new ArrayList<>();
-        for (TensorView c : candidate) {
-            String refName = candidateToReferenceName.apply(c.name());
-            TensorView r = refs.remove(refName);
+        for (TensorView c : candidate.tensors()) {
+            Match m = matcher.apply(c.name());
+            TensorView r = m == null ? null : refs.remove(m.referenceName());
             if (r == null) {
                 onlyInCandidate.add(c.name());
             } else {
-                stats.add(TensorComparator.compare(refName, r, c));
+                stats.add(TensorComparator.compare(m.referenceName(), r, m.transform(), c));
             }
         }
         return new VerifyReport(stats, List.copyOf(refs.keySet()), onlyInCandidate);

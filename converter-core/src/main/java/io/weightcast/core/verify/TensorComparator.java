@@ -2,7 +2,9 @@ package io.weightcast.core.verify;
 
 import io.weightcast.core.codec.Codec;
 import io.weightcast.core.codec.Codecs;
+import io.weightcast.core.engine.TransformedReader;
 import io.weightcast.core.layout.LogicalTensor;
+import io.weightcast.core.plan.SourceTransform;
 import io.weightcast.formats.tensor.DType;
 import io.weightcast.formats.tensor.TensorView;
 import java.util.Arrays;
@@ -15,6 +17,16 @@ public final class TensorComparator {
     }
 
     public static TensorStats compare(String name, TensorView reference, TensorView candidate) {
+        return compare(name, reference, SourceTransform.NONE, candidate);
+    }
+
+    /**
+     * Compares {@code candidate} with {@code reference} seen through {@code transform} (the transform the
+     * conversion applied, e.g. the rotary row permutation or Gemma's +1 on norms), so a converted tensor is
+     * compared with what it should hold.
+     */
+    public static TensorStats compare(String name, TensorView reference, SourceTransform transform,
+                                      TensorView candidate) {
         long n = reference.elementCount();
         if (n != candidate.elementCount()) {
             throw new IllegalArgumentException("tensor '" + name + "': reference has " + n
@@ -33,7 +45,11 @@ public final class TensorComparator {
         ErrorAccumulator acc = new ErrorAccumulator();
         for (long start = 0; start < n; start += chunk) {
             int count = (int) Math.min(chunk, n - start);
-            refCodec.decode(reference.data(), reference.dtype().byteSize(start), count, r, 0);
+            if (transform.isIdentity()) {
+                refCodec.decode(reference.data(), reference.dtype().byteSize(start), count, r, 0);
+            } else {
+                TransformedReader.read(reference, transform, start, count, r, 0);
+            }
             candCodec.decode(candidate.data(), candidate.dtype().byteSize(start), count, c, 0);
             acc.add(r, c, count);
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.weightcast.formats.tensor.DType;
+import java.util.List;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -154,11 +155,18 @@ class CodecNumericsTest {
             assertThat(Codecs.scalar(t).type()).isEqualTo(t);
             assertThat(Codecs.vector(t).isPresent()).isEqualTo(KernelProvider.vectorAvailable());
         }
-        assertThat(Codecs.supports(DType.Q4_K)).isFalse();
-        assertThatThrownBy(() -> Codecs.forType(DType.Q4_K)).isInstanceOf(UnsupportedOperationException.class)
-                .hasMessageContaining("Q4_K");
-        assertThatThrownBy(() -> Codecs.vector(DType.IQ2_XXS)).isInstanceOf(UnsupportedOperationException.class)
-                .hasMessageContaining("IQ2_XXS");
+        assertThat(Codecs.supports(DType.C64)).isFalse();
+        assertThatThrownBy(() -> Codecs.forType(DType.C64)).isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("C64");
+        assertThatThrownBy(() -> Codecs.vector(DType.C64)).isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("C64");
+        // read-only types: decodable, not encodable
+        assertThat(Codecs.canDecode(DType.IQ2_XXS)).isTrue();
+        assertThat(Codecs.canEncode(DType.IQ2_XXS)).isFalse();
+        assertThat(Codecs.supports(DType.IQ2_XXS)).isTrue();
+        for (DType t : List.of(DType.TQ1_0, DType.TQ2_0, DType.MXFP4, DType.NVFP4, DType.Q1_0, DType.Q2_0, DType.Q8_1)) {
+            assertThat(Codecs.canEncode(t)).as(t.toString()).isTrue();
+        }
         boolean module = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
         assertThat(KernelProvider.vectorAvailable()).isEqualTo(module);
         if (System.getProperty(KernelProvider.PROPERTY) == null) {
@@ -176,7 +184,24 @@ class CodecNumericsTest {
         byte[] out = new byte[68];
         java.lang.foreign.MemorySegment seg = java.lang.foreign.MemorySegment.ofArray(out);
         Codecs.forType(DType.Q8_0).encodeRows(x, 0, 2, 32, new float[32], seg, 0); // ggml ignores it for Q8_0
-        assertThatThrownBy(() -> Codecs.forType(DType.Q4_0).encodeRows(x, 0, 2, 32, new float[32], seg, 0))
-                .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("Q4_0");
+        // Q4_0..Q5_1 have importance-weighted encoders (bytes checked against ggml in MiscCodecPeerConformanceTest)
+        for (DType t : List.of(DType.Q4_0, DType.Q4_1, DType.Q5_0, DType.Q5_1)) {
+            byte[] o = new byte[(int) t.byteSize(64)];
+            float[] ramp = new float[64];
+            for (int i = 0; i < 64; i++) {
+                ramp[i] = (i % 7 - 3) * 0.25f;
+            }
+            float[] w = new float[32];
+            java.util.Arrays.fill(w, 1f);
+            Codecs.forType(t).encodeRows(ramp, 0, 2, 32, w, java.lang.foreign.MemorySegment.ofArray(o), 0);
+            float[] back = new float[64];
+            Codecs.forType(t).decode(java.lang.foreign.MemorySegment.ofArray(o), 0, 64, back, 0);
+            for (int i = 0; i < 64; i++) {
+                assertThat(back[i]).as("%s element %d", t, i).isCloseTo(ramp[i], org.assertj.core.data.Offset.offset(0.1f));
+            }
+            assertThatThrownBy(() -> Codecs.forType(t).encodeRows(x, 0, 2, 32, new float[16],
+                    java.lang.foreign.MemorySegment.ofArray(o), 0)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("importance");
+        }
     }
 }

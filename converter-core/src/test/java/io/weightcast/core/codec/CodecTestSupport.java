@@ -14,7 +14,8 @@ final class CodecTestSupport {
     private CodecTestSupport() {}
 
     static final List<DType> TYPES = List.of(DType.F32, DType.F16, DType.BF16, DType.F8_E4M3, DType.F8_E5M2,
-            DType.Q8_0, DType.Q4_0, DType.Q4_1, DType.Q5_0, DType.Q5_1);
+            DType.Q8_0, DType.Q4_0, DType.Q4_1, DType.Q5_0, DType.Q5_1,
+            DType.Q2_K, DType.Q4_K, DType.Q5_K, DType.Q8_K);
 
     /** scalar, plus vector where this JVM has it. */
     static List<Codec> implementations(DType type) {

@@ -85,6 +85,7 @@ public final class GgmlPeer {
     private static volatile String reason = "not loaded yet";
 
     private final Path library;
+    private final SymbolLookup lookup;
     // ggml
     private final MethodHandle quantizeChunk, getTypeTraits, typeSize, blckSize, rowSize, typeName, quantizeInit,
             requiresImatrix, toFloatPtr;
@@ -97,6 +98,7 @@ public final class GgmlPeer {
 
     private GgmlPeer(Path library, SymbolLookup lookup) {
         this.library = library;
+        this.lookup = lookup;
         Linker linker = Linker.nativeLinker();
         Binder b = new Binder(linker, lookup);
         quantizeChunk = b.bind("ggml_quantize_chunk",
@@ -430,6 +432,56 @@ public final class GgmlPeer {
             }
             return d.asSlice(0, need).toArray(JAVA_BYTE);
         }
+    }
+
+    /**
+     * {@code quantize_row_<type>_ref(src, dst, k)}, bound by name (e.g. {@code quantize_row_q8_K_ref}, for q8_K, which
+     * {@code ggml_quantize_chunk} refuses). The output buffer starts zeroed (q8_K leaves an all-zero block's
+     * bsums unwritten).
+     */
+    public byte[] quantizeRowRef(int type, float[] src) {
+        long blck = checkedBlockSize(type);
+        if (src.length % blck != 0) {
+            throw new IllegalArgumentException(src.length + " floats are not whole " + typeName(type) + " blocks");
+        }
+        MethodHandle f = rowFunction("quantize_row_" + typeName(type) + "_ref");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(Math.max((long) src.length * 4, 4), 64);
+            MemorySegment.copy(src, 0, s, JAVA_FLOAT_LE, 0, src.length);
+            long need = src.length / blck * typeSize(type);
+            MemorySegment d = arena.allocate(Math.max(need, 1), 64);
+            f.invokeExact(s, d, (long) src.length);
+            return d.asSlice(0, need).toArray(JAVA_BYTE);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code dequantize_row_<type>(src, dst, n)}, bound by name (e.g. {@code dequantize_row_q8_K}, not in the traits). */
+    public float[] dequantizeRow(int type, byte[] src, int n) {
+        long blck = checkedBlockSize(type);
+        if (n < 0 || n % blck != 0 || (long) n / blck * typeSize(type) > src.length) {
+            throw new IllegalArgumentException(n + " elements are not whole " + typeName(type) + " blocks of the input");
+        }
+        MethodHandle f = rowFunction("dequantize_row_" + typeName(type));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(Math.max(src.length, 1), 64);
+            MemorySegment.copy(src, 0, s, JAVA_BYTE, 0, src.length);
+            MemorySegment d = arena.allocate(Math.max((long) n * 4, 4), 64);
+            f.invokeExact(s, d, (long) n);
+            float[] out = new float[n];
+            MemorySegment.copy(d, JAVA_FLOAT_LE, 0, out, 0, n);
+            return out;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code void f(const void * x, void * y, int64_t k)} exported by the library. */
+    private MethodHandle rowFunction(String name) {
+        MemorySegment sym = lookup.find(name)
+                .orElseThrow(() -> new IllegalArgumentException(LIBRARY + " exports no " + name));
+        return Linker.nativeLinker().downcallHandle(sym, FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, JAVA_LONG));
     }
 
     // ------------------------------------------------------------------------------------------------ dequantize

@@ -29,6 +29,17 @@ public final class Q5_1Scalar extends BlockCodec {
         return true;
     }
 
+    /** With an importance matrix: ggml's {@code quantize_row_<type>_impl}, see {@link LegacyImatrixMath}. */
+    @Override
+    public void encodeRows(float[] src, int srcOffset, int rows, int rowLength, float[] importance,
+            MemorySegment dst, long dstOffset) {
+        if (importance == null) {
+            encode(src, srcOffset, Math.multiplyExact(rows, rowLength), dst, dstOffset);
+        } else {
+            LegacyImatrixMath.encodeRows(type(), src, srcOffset, rows, rowLength, importance, dst, dstOffset);
+        }
+    }
+
     public static void encodeBlock(float[] x, int o, MemorySegment y, long p) {
         float min = Float.MAX_VALUE;
         float max = -Float.MAX_VALUE;

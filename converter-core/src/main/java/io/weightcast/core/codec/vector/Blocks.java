@@ -72,4 +72,15 @@ final class Blocks {
     static boolean awkward(float v) {
         return v == 0.0f || !Float.isFinite(v);
     }
+
+    /** Whether {@code x[o..o+n)} holds no NaN and no ±inf ({@code n} a multiple of the lane count). */
+    static boolean allFinite(float[] x, int o, int n) {
+        for (int c = 0; c < n; c += L) {
+            if (FloatVector.fromArray(F, x, o + c).reinterpretAsInts().and(0x7F800000)
+                    .compare(VectorOperators.EQ, 0x7F800000).anyTrue()) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

@@ -12,6 +12,7 @@ import static io.weightcast.core.codec.vector.VectorSpecs.LE;
 import io.weightcast.core.codec.BlockCodec;
 import io.weightcast.core.codec.Fp16;
 import io.weightcast.core.codec.scalar.Q5_0Scalar;
+import io.weightcast.core.codec.scalar.LegacyImatrixMath;
 import io.weightcast.formats.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
@@ -35,6 +36,17 @@ final class Q5_0Vector extends BlockCodec {
     @Override
     public boolean usesImportance() {
         return true;
+    }
+
+    /** With an importance matrix: ggml's {@code quantize_row_<type>_impl}, see {@link LegacyImatrixMath}. */
+    @Override
+    public void encodeRows(float[] src, int srcOffset, int rows, int rowLength, float[] importance,
+            MemorySegment dst, long dstOffset) {
+        if (importance == null) {
+            encode(src, srcOffset, Math.multiplyExact(rows, rowLength), dst, dstOffset);
+        } else {
+            LegacyImatrixMath.encodeRows(type(), src, srcOffset, rows, rowLength, importance, dst, dstOffset);
+        }
     }
 
     static void encodeBlock(float[] x, int o, MemorySegment y, long p) {

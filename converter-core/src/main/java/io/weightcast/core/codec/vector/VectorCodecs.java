@@ -42,6 +42,13 @@ public final class VectorCodecs {
             case Q4_1 -> new Q4_1Vector();
             case Q5_0 -> new Q5_0Vector();
             case Q5_1 -> new Q5_1Vector();
+            case Q2_K -> new Q2_KVector();
+            case Q4_K -> new Q4_KVector();
+            case Q5_K -> new Q5_KVector();
+            case Q8_K -> new Q8_KVector();
+            case TQ1_0 -> new TQ1_0Vector();
+            case TQ2_0 -> new TQ2_0Vector();
+            case MXFP4 -> new MXFP4Vector();
             case Q6_K -> new Q6_KVector();
             case Q3_K -> new Q3_KVector();
             case IQ4_NL -> new IQ4_NLVector();
