@@ -1,11 +1,20 @@
 package io.weightcast.core.diffusion;
 
+import io.weightcast.core.arch.ArchitectureMapping;
+import io.weightcast.core.arch.Architectures;
 import io.weightcast.core.engine.ConversionEngine;
+import io.weightcast.core.job.ConvertRequest;
+import io.weightcast.core.job.ConvertResult;
+import io.weightcast.core.job.ConvertService;
+import io.weightcast.core.plan.ConversionPlan;
+import io.weightcast.core.plan.TargetFormat;
 import io.weightcast.core.engine.ProgressListener;
 import io.weightcast.formats.ModelFiles;
 import io.weightcast.formats.gguf.GgufMetadata;
 import io.weightcast.formats.gguf.GgufWriter;
 import io.weightcast.formats.gguf.WriterOptions;
+import io.weightcast.formats.hf.HfConfig;
+import io.weightcast.formats.hf.HfModelFolder;
 import io.weightcast.formats.tensor.ModelFile;
 import io.weightcast.formats.tensor.TensorView;
 import java.io.IOException;
@@ -19,7 +28,8 @@ import java.util.Optional;
 /**
  * Converts diffusion checkpoints to GGUF for ComfyUI-GGUF, diffusers or ggml programs: a single UNet/DiT checkpoint
  * (file, shards or folder) to one GGUF, or a diffusers pipeline folder to one GGUF per component (the denoiser and
- * the T5 encoders; CLIP, LLM encoders and the VAE are left as they are, each with a note saying why).
+ * the T5 encoders, LLM encoders of a mapped family through the LLM path; CLIP encoders and the VAE are left as
+ * they are, each with a note saying why).
  */
 public final class DiffusionConvertService {
     private DiffusionConvertService() {
@@ -78,13 +88,48 @@ public final class DiffusionConvertService {
                         + " (no GGUF VAE loader)");
                 case CLIP_ENCODER -> skipped(c, "CLIP encoder kept as safetensors: ComfyUI-GGUF's text encoder loader"
                         + " takes t5/t5encoder/llama/qwen GGUFs only, and CLIP is small");
-                case LLM_ENCODER -> skipped(c, c.className() + " is an LLM text encoder: convert it with the LLM path"
-                        + " (weightcast convert " + c.folder() + " -o " + c.name() + ".gguf), which writes llama.cpp "
-                        + "names and the Q/K permutation ComfyUI-GGUF's loader reverses");
+                case LLM_ENCODER -> convertLlm(c, target, r, progress, write);
                 case OTHER -> skipped(c, "not a model component weightcast converts (" + c.className() + ")");
             });
         }
         return out;
+    }
+
+    /**
+     * An LLM text encoder (HiDream's Llama 3.1, …) through the LLM path: llama.cpp names and the rotary permutation
+     * that ComfyUI-GGUF's CLIP loader reverses. Families without a mapping are left as safetensors.
+     */
+    private static ComponentResult convertLlm(PipelineFolder.Component c, Path output, DiffusionRequest r,
+                                              ProgressListener progress, boolean write) throws IOException {
+        long start = System.nanoTime();
+        Optional<HfConfig> config = HfModelFolder.of(c.folder()).isPresent()
+                ? HfModelFolder.of(c.folder()).get().config() : Optional.empty();
+        Optional<ArchitectureMapping> mapping = config.flatMap(Architectures::forConfig);
+        if (mapping.isEmpty()) {
+            return skipped(c, c.className() + " is an LLM text encoder without an architecture mapping in weightcast"
+                    + " (mapped: " + Architectures.supportedClasses() + "); kept as safetensors");
+        }
+        DiffusionTarget target = r.target() != null ? r.target() : DiffusionTarget.COMFYUI;
+        target.requireLoadable(r.type());
+        ConvertRequest req = new ConvertRequest(c.folder(), output, TargetFormat.GGUF, r.type(), r.engine(), 0);
+        List<String> notes = new ArrayList<>();
+        ConversionPlan plan;
+        if (write) {
+            requireDistinct(r.input(), output);
+            ConvertResult res = ConvertService.convert(req, progress);
+            plan = res.plan();
+            notes.addAll(res.notes());
+        } else {
+            plan = ConvertService.plan(req);
+        }
+        String arch = mapping.get().ggufArchitecture();
+        if (arch.equals("llama")) {
+            notes.add("ComfyUI-GGUF's loader undoes the attn_q/attn_k permutation of 'llama' GGUFs assuming 32 query "
+                    + "and 8 KV heads (Llama-3-8B, as HiDream's encoder); other head counts load wrongly there");
+        }
+        notes.add("ComfyUI uses its own tokenizer for this encoder; the pipeline's tokenizer folder is not read");
+        return new ComponentResult(c.name(), c.folder(), output, new DiffusionPlan(arch, target, plan,
+                new GgufMetadata(), List.of(), notes), null, Duration.ofNanos(System.nanoTime() - start));
     }
 
     private static ComponentResult skipped(PipelineFolder.Component c, String why) {

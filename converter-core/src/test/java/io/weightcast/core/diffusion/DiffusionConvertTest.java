@@ -254,6 +254,48 @@ class DiffusionConvertTest {
     }
 
     @Test
+    void llmTextEncodersOfAMappedFamilyGoThroughTheLlmPath() throws IOException {
+        Path sample = Path.of(System.getProperty("weightcast.repo.root", "..")).resolve("testdata/sample/tiny-llama-f32");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(sample), "bundled sample not found");
+        Path pipe = dir.resolve("hidream-tiny");
+        Files.createDirectories(pipe);
+        Files.writeString(pipe.resolve("model_index.json"), """
+                {"_class_name": "HiDreamImagePipeline",
+                 "transformer": ["diffusers", "HiDreamImageTransformer2DModel"],
+                 "text_encoder_3": ["transformers", "T5EncoderModel"],
+                 "text_encoder_4": ["transformers", "LlamaForCausalLM"],
+                 "text_encoder_5": ["transformers", "Qwen2_5_VLForConditionalGeneration"]}
+                """);
+        component(pipe, "transformer", "diffusion_pytorch_model.safetensors", Checkpoints.hidream(), "{}");
+        component(pipe, "text_encoder_3", "model.safetensors", Checkpoints.t5Encoder(), "{}");
+        Path llama = Files.createDirectories(pipe.resolve("text_encoder_4"));
+        try (var files = Files.list(sample)) {
+            for (Path f : files.toList()) {
+                if (Files.isRegularFile(f)) {
+                    Files.copy(f, llama.resolve(f.getFileName()));
+                }
+            }
+        }
+        component(pipe, "text_encoder_5", "model.safetensors", Checkpoints.clipText(),
+                "{\"architectures\": [\"Qwen2_5_VLForConditionalGeneration\"], \"model_type\": \"qwen2_5_vl\"}");
+        Path out = dir.resolve("hidream-gguf");
+        var results = DiffusionConvertService.convert(request(pipe, out, null, DType.Q8_0), (t, d, n) -> { });
+        Map<String, DiffusionConvertService.ComponentResult> byName = results.stream()
+                .collect(Collectors.toMap(DiffusionConvertService.ComponentResult::component, r -> r));
+        assertThat(byName.get("text_encoder_4").converted()).isTrue();
+        assertThat(byName.get("text_encoder_4").plan().architecture()).isEqualTo("llama");
+        assertThat(byName.get("text_encoder_5").converted()).isFalse();
+        assertThat(byName.get("text_encoder_5").skipReason()).contains("without an architecture mapping");
+        try (GgufModel g = GgufReader.open(out.resolve("text_encoder_4.gguf"))) {
+            assertThat(g.ggufMetadata().getString("general.architecture")).contains("llama");
+            assertThat(g.tensor("blk.0.attn_q.weight")).isPresent();
+        }
+        VerifyReport r = VerifyService.verify(llama, out.resolve("text_encoder_4.gguf"));
+        assertThat(r.onlyInCandidate()).isEmpty();
+        assertThat(r.worstRelativeRmse()).isLessThan(1e-2);
+    }
+
+    @Test
     void pipelineNeedsAFolderOutput() throws IOException {
         Path pipe = dir.resolve("p");
         Files.createDirectories(pipe);
