@@ -48,7 +48,7 @@ public final class ConversionEngine {
 
     /** One execution: the ordered window of chunks in flight and the bytes they hold. */
     private final class Run {
-        private record Pending(TensorJob job, ChunkRange range, long sourceBytes, long outputBytes, boolean last,
+        private record Pending(TensorJob job, ChunkRange range, long sourceBytes, long outputBytes,
                                Future<MemorySegment> result) {
         }
 
@@ -77,8 +77,8 @@ public final class ConversionEngine {
                         : ChunkRange.leastCommonMultiple(job.source().dtype().blockSize(),
                                 job.target().dtype().blockSize());
                 var ranges = ChunkRange.split(job.source().elementCount(), granule, options.chunkElements());
-                for (int i = 0; i < ranges.size(); i++) {
-                    submit(job, ranges.get(i), i == ranges.size() - 1);
+                for (ChunkRange range : ranges) {
+                    submit(job, range);
                 }
             }
             while (!window.isEmpty()) {
@@ -86,7 +86,7 @@ public final class ConversionEngine {
             }
         }
 
-        private void submit(TensorJob job, ChunkRange range, boolean last) throws IOException {
+        private void submit(TensorJob job, ChunkRange range) throws IOException {
             long outputBytes = job.target().dtype().byteSize(range.count());
             // Keep at least one chunk per worker busy, but never let waiting output exceed the bound.
             while (!window.isEmpty() && (bytesInFlight + outputBytes > options.maxBytesInFlight()
@@ -94,7 +94,7 @@ public final class ConversionEngine {
                 writeOldest();
             }
             long sourceBytes = job.source().dtype().byteSize(range.count());
-            window.addLast(new Pending(job, range, sourceBytes, outputBytes, last,
+            window.addLast(new Pending(job, range, sourceBytes, outputBytes,
                     workers.submit(() -> ChunkConverter.convert(job, range))));
             bytesInFlight += outputBytes;
         }
