@@ -7,20 +7,33 @@ package io.weightcast.core.engine;
  * @param chunkElements    elements per chunk (about; rounded to whole blocks)
  * @param maxBytesInFlight upper bound on encoded bytes waiting for the writer; with the per-worker f32 buffers
  *                         this bounds the engine's heap whatever the model size
+ * @param releaseSourcePages drop each converted chunk's pages of a memory-mapped source from the resident set once
+ *                         written, so that RSS does not grow with the checkpoint (the pages stay in the page cache)
  * @param device           where the codecs run: {@code cpu}, {@code auto} or CUDA devices ({@link DeviceChoice})
  */
-public record EngineOptions(int threads, int chunkElements, long maxBytesInFlight, DeviceChoice device) {
+public record EngineOptions(int threads, int chunkElements, long maxBytesInFlight, boolean releaseSourcePages,
+        DeviceChoice device) {
 
     /** Elements per chunk when a chunk goes to a GPU: large enough to amortise the launches and copies. */
     public static final int GPU_CHUNK_ELEMENTS = 1 << 24;
 
-    /** CPU only, as before devices existed. */
-    public EngineOptions(int threads, int chunkElements, long maxBytesInFlight) {
-        this(threads, chunkElements, maxBytesInFlight, DeviceChoice.CPU);
+    /** CPU only. */
+    public EngineOptions(int threads, int chunkElements, long maxBytesInFlight, boolean releaseSourcePages) {
+        this(threads, chunkElements, maxBytesInFlight, releaseSourcePages, DeviceChoice.CPU);
+    }
+
+    /** Source pages released once written. */
+    public EngineOptions(int threads, int chunkElements, long maxBytesInFlight, DeviceChoice device) {
+        this(threads, chunkElements, maxBytesInFlight, true, device);
     }
 
     public static final int DEFAULT_CHUNK_ELEMENTS = 1 << 20;
     public static final long DEFAULT_MAX_BYTES_IN_FLIGHT = 64L << 20;
+
+    /** CPU only, source pages released once written. */
+    public EngineOptions(int threads, int chunkElements, long maxBytesInFlight) {
+        this(threads, chunkElements, maxBytesInFlight, true, DeviceChoice.CPU);
+    }
 
     public EngineOptions {
         if (threads < 1) {
@@ -45,6 +58,6 @@ public record EngineOptions(int threads, int chunkElements, long maxBytesInFligh
 
     /** These options on another device. */
     public EngineOptions withDevice(DeviceChoice d) {
-        return new EngineOptions(threads, chunkElements, maxBytesInFlight, d);
+        return new EngineOptions(threads, chunkElements, maxBytesInFlight, releaseSourcePages, d);
     }
 }
