@@ -102,6 +102,8 @@ public final class CudaKernels {
     private static final int ELEM_THREADS = 256; // WC_ELEM_THREADS
     private static final int SEARCH_32 = 128; // WC_SEARCH_THREADS_32: blocks (= threads) per CTA, 32-value blocks
     private static final int SEARCH_256 = 32; // WC_SEARCH_THREADS_256: the same for 256-value super-blocks
+    private static final int TQ_BLOCKS = 32; // WC_TQ_BLOCKS: 256-value blocks staged per CTA
+    private static final int TQ_THREADS = 128; // WC_TQ_THREADS
     private static final int SEARCH_G = 64; // WC_SEARCH_G_THREADS: unstaged searching encoders, a block per thread
 
     private static final Map<DType, Spec> SPECS = new EnumMap<>(DType.class);
@@ -116,6 +118,10 @@ public final class CudaKernels {
         block("legacy", DType.Q4_1, "q4_1");
         block("legacy", DType.Q5_0, "q5_0");
         block("legacy", DType.Q5_1, "q5_1");
+        SPECS.put(DType.TQ1_0, new Spec(DType.TQ1_0, new Kernel("tq", "wc_encode_tq1_0", TQ_BLOCKS, TQ_THREADS),
+                new Kernel("tq", "wc_decode_tq1_0", DEC_ITEMS, DEC_THREADS)));
+        SPECS.put(DType.TQ2_0, new Spec(DType.TQ2_0, new Kernel("tq", "wc_encode_tq2_0", TQ_BLOCKS, TQ_THREADS),
+                new Kernel("tq", "wc_decode_tq2_0", DEC_ITEMS, DEC_THREADS)));
         searching("kquant", DType.Q4_K, "q4_k");
         searching("kquant", DType.Q5_K, "q5_k");
         searching("kquant", DType.Q6_K, "q6_k");
@@ -143,7 +149,7 @@ public final class CudaKernels {
     }
 
     /** The PTX modules, one per {@code .cu} file. */
-    public static final List<String> MODULES = List.of("float", "iq4", "kquant", "legacy");
+    public static final List<String> MODULES = List.of("float", "iq4", "kquant", "legacy", "tq");
 
     /** Types with CUDA kernels (F32 needs none: it is copied). */
     public static Set<DType> types() {
