@@ -669,3 +669,226 @@ WC_SEARCH_KERNELS_G(q4_k, 256, 144)
 WC_SEARCH_KERNELS_G(q5_k, 256, 176)
 WC_SEARCH_KERNELS_G(q6_k, 256, 210)
 WC_SEARCH_KERNELS_G(q3_k, 256, 110)
+
+// ---------------------------------------------------------------------------------------------- Q4_K, Q5_K, cooperative
+// The same bytes as wc_qk_asym_block, with a super-block's 8 independent sub-block searches run by 8 threads:
+// CTAs of 128 threads own 16 staged super-blocks. Phase A: thread j of a super-block searches sub-block j
+// (make_qkx2/qkx3, exactly as above; the weighted path's sigma2 is the same sequential 256-value sum, computed by
+// each of the 8 threads). Phase B: thread 0 of the super-block combines the 8 scales and mins (sequentially, as
+// the scalar code) and writes the header. Phase C: thread j re-quantizes sub-block j; then the bytes are packed.
+#define WC_COOP_SB 16
+#define WC_COOP_THREADS 128
+
+template <int NMAX, int BB>
+__device__ __forceinline__ void wc_qk_asym_coop(const float* __restrict__ x, u8* __restrict__ y, long long nblocks,
+        const float* __restrict__ qw, int rowBlocks, int colBlock0, u8* __restrict__ flags) {
+    constexpr int STRIDE = 257;
+    __shared__ float sx[WC_COOP_SB * STRIDE];
+    __shared__ u8 sL[WC_COOP_SB * 256];
+    __shared__ float sScale[WC_COOP_SB * 8];
+    __shared__ float sMin[WC_COOP_SB * 8];
+    __shared__ float sSw[WC_COOP_SB * 8];
+    __shared__ int sQ[WC_COOP_SB * 12];
+    __shared__ u16 sDh[WC_COOP_SB];
+    __shared__ u16 sMh[WC_COOP_SB];
+    __shared__ int sCpu[WC_COOP_SB];
+    __shared__ u32 sy[(WC_COOP_SB * BB + 3) / 4];
+    const long long b0 = (long long) blockIdx.x * WC_COOP_SB;
+    const long long left = nblocks - b0;
+    const int nb = left < WC_COOP_SB ? (int) left : WC_COOP_SB;
+    const float4* x4 = reinterpret_cast<const float4*>(x + b0 * 256);
+    for (int i = threadIdx.x; i < nb * 64; i += blockDim.x) {
+        float4 v = x4[i];
+        int e = i * 4;
+        float* s = sx + (e / 256) * STRIDE + (e % 256);
+        s[0] = v.x;
+        s[1] = v.y;
+        s[2] = v.z;
+        s[3] = v.w;
+    }
+    if (threadIdx.x < WC_COOP_SB) {
+        sCpu[threadIdx.x] = 0;
+    }
+    __syncthreads();
+    const int sb = threadIdx.x >> 3;
+    const int j = threadIdx.x & 7;
+    const bool active = sb < nb;
+    const float* xs = sx + sb * STRIDE;
+    const float* w0 = (!active || qw == nullptr) ? nullptr
+            : qw + (long long) ((colBlock0 + (b0 + sb) % rowBlocks) % rowBlocks) * 256;
+    bool cpu = false;
+    // Phase A
+    if (active) {
+        int L[32];
+        int laux[32];
+        float w[32];
+        float theMin;
+        float scale;
+        if (w0 == nullptr) {
+            float sumX2 = 0;
+            for (int l = 0; l < 32; l++) {
+                sumX2 += xs[32 * j + l] * xs[32 * j + l];
+            }
+            float avX = sqrtf(sumX2 / 32.0f);
+            for (int l = 0; l < 32; l++) {
+                w[l] = avX + fabsf(xs[32 * j + l]);
+            }
+            scale = NMAX == 15
+                    ? wc_make_qkx(32, 15, xs + 32 * j, w, L, laux, -1.0f, 0.1f, 20, false, false, &theMin, &cpu)
+                    : wc_make_qkx(32, 31, xs + 32 * j, w, L, laux, -0.5f, 0.1f, 15, false, false, &theMin, &cpu);
+        } else {
+            float sumX2 = 0;
+            for (int l = 0; l < 256; l++) {
+                sumX2 += xs[l] * xs[l];
+            }
+            float sigma2 = 2 * sumX2 / 256;
+            for (int l = 0; l < 32; l++) {
+                float v = xs[32 * j + l];
+                w[l] = w0[32 * j + l] * sqrtf(sigma2 + v * v);
+            }
+            float sumw = 0;
+            for (int l = 0; l < 32; l++) {
+                sumw += w[l];
+            }
+            sSw[sb * 8 + j] = sumw;
+            scale = wc_make_qkx(32, NMAX, xs + 32 * j, w, L, laux, -0.9f, 0.05f, 36, false, true, &theMin, &cpu);
+        }
+        sScale[sb * 8 + j] = scale;
+        sMin[sb * 8 + j] = theMin;
+        for (int l = 0; l < 32; l++) {
+            sL[sb * 256 + 32 * j + l] = (u8) L[l];
+        }
+    }
+    __syncthreads();
+    // Phase B
+    if (active && j == 0) {
+        const float* scales = sScale + sb * 8;
+        const float* mins = sMin + sb * 8;
+        int* q = sQ + sb * 12;
+        int qq[12];
+        u16 dh;
+        u16 mh;
+        if (w0 == nullptr) {
+            float maxScale = 0;
+            float maxMin = 0;
+            for (int k = 0; k < 8; k++) {
+                if (scales[k] > maxScale) {
+                    maxScale = scales[k];
+                }
+                if (mins[k] > maxMin) {
+                    maxMin = mins[k];
+                }
+            }
+            float invScale = maxScale > 0 ? 63.0f / maxScale : 0.0f;
+            float invMin = maxMin > 0 ? 63.0f / maxMin : 0.0f;
+            for (int k = 0; k < 8; k++) {
+                int ls = ::min(63, wc_nearest_int_bits(invScale * scales[k], &cpu) & 0xFF);
+                int lm = ::min(63, wc_nearest_int_bits(invMin * mins[k], &cpu) & 0xFF);
+                wc_pack_scale_min_k4(qq, k, ls, lm);
+            }
+            dh = wc_f32_to_f16_s(maxScale / 63.0f, &cpu);
+            mh = wc_f32_to_f16_s(maxMin / 63.0f, &cpu);
+        } else {
+            float sc[8];
+            float mn[8];
+            float sw[8];
+            int ls[8];
+            int lm[8];
+            for (int k = 0; k < 8; k++) {
+                sc[k] = scales[k];
+                mn[k] = mins[k];
+                sw[k] = sSw[sb * 8 + k];
+            }
+            float dBlock = wc_make_qp(8, 63, sc, ls, sw, &cpu);
+            float mBlock = wc_make_qp(8, 63, mn, lm, sw, &cpu);
+            for (int k = 0; k < 8; k++) {
+                if (NMAX == 15) {
+                    wc_pack_scale_min_k4(qq, k, ls[k], lm[k]);
+                } else {
+                    wc_pack_scale_min_k4(qq, k, ::min(63, ls[k]), ::min(63, lm[k]));
+                }
+            }
+            dh = wc_f32_to_f16_s(dBlock, &cpu);
+            mh = wc_f32_to_f16_s(mBlock, &cpu);
+        }
+        for (int k = 0; k < 12; k++) {
+            q[k] = qq[k];
+        }
+        sDh[sb] = dh;
+        sMh[sb] = mh;
+    }
+    __syncthreads();
+    // Phase C
+    if (active) {
+        int q[12];
+        for (int k = 0; k < 12; k++) {
+            q[k] = sQ[sb * 12 + k];
+        }
+        float dAll = wc_f16_to_f32(sDh[sb]);
+        float mAll = wc_f16_to_f32(sMh[sb]);
+        float d = dAll * (float) wc_scale_k4(j, q);
+        if (d != 0) {
+            float dm = mAll * (float) wc_min_k4(j, q);
+            for (int ii = 0; ii < 32; ii++) {
+                int l = wc_nearest_int_bits((xs[32 * j + ii] + dm) / d, &cpu);
+                sL[sb * 256 + 32 * j + ii] = (u8) ::max(0, ::min(NMAX, l));
+            }
+        }
+        if (cpu) {
+            sCpu[sb] = 1; // benign race: every writer stores 1
+        }
+    }
+    __syncthreads();
+    // Pack: thread j writes bytes [4j, 4j+4) of each 32-byte row it owns
+    if (active) {
+        u8* out = reinterpret_cast<u8*>(sy) + sb * BB;
+        const u8* L = sL + sb * 256;
+        if (j == 0) {
+            wc_put_u16(out, sDh[sb]);
+            wc_put_u16(out + 2, sMh[sb]);
+            for (int k = 0; k < 12; k++) {
+                out[4 + k] = (u8) sQ[sb * 12 + k];
+            }
+            flags[b0 + sb] = sCpu[sb] ? 1 : 0;
+        }
+        for (int l = 4 * j; l < 4 * j + 4; l++) {
+            if (NMAX == 15) {
+                for (int c = 0; c < 4; c++) {
+                    out[16 + 32 * c + l] = (u8) (L[64 * c + l] | (L[64 * c + l + 32] << 4));
+                }
+            } else {
+                int qh = 0;
+                for (int c = 0; c < 4; c++) {
+                    int l1 = L[64 * c + l];
+                    int l2 = L[64 * c + l + 32];
+                    qh |= (l1 >> 4) << (2 * c) | (l2 >> 4) << (2 * c + 1);
+                    out[48 + 32 * c + l] = (u8) ((l1 & 0xF) | ((l2 & 0xF) << 4));
+                }
+                out[16 + l] = (u8) qh;
+            }
+        }
+    }
+    __syncthreads();
+    const int nbytes = nb * BB;
+    u8* yb = y + b0 * BB;
+    const int nw = nbytes / 4;
+    u32* y4 = reinterpret_cast<u32*>(yb); // b0 * BB is a multiple of 4 (WC_COOP_SB is)
+    for (int i = threadIdx.x; i < nw; i += blockDim.x) {
+        y4[i] = sy[i];
+    }
+    for (int i = nw * 4 + threadIdx.x; i < nbytes; i += blockDim.x) {
+        yb[i] = reinterpret_cast<const u8*>(sy)[i];
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(WC_COOP_THREADS)
+wc_encode_q4_k_c(const float* __restrict__ x, u8* __restrict__ y, long long nblocks, const float* __restrict__ qw,
+        int rowBlocks, int colBlock0, u8* __restrict__ flags) {
+    wc_qk_asym_coop<15, 144>(x, y, nblocks, qw, rowBlocks, colBlock0, flags);
+}
+
+extern "C" __global__ void __launch_bounds__(WC_COOP_THREADS)
+wc_encode_q5_k_c(const float* __restrict__ x, u8* __restrict__ y, long long nblocks, const float* __restrict__ qw,
+        int rowBlocks, int colBlock0, u8* __restrict__ flags) {
+    wc_qk_asym_coop<31, 176>(x, y, nblocks, qw, rowBlocks, colBlock0, flags);
+}

@@ -223,15 +223,19 @@ public final class GpuBenchmark {
                     row("encode " + t + " + imatrix", wMs, 4.0 * m, 4.0 * m + encBytes, copyBw,
                             checkEncode(t, host, y, importance));
                 }
-                CudaKernels.Kernel g = spec.encodeUnstaged();
-                if (g != null) {
+                for (var alt : spec.encoders().entrySet()) {
+                    if (alt.getKey() == CudaKernels.Variant.STAGED) {
+                        continue;
+                    }
+                    CudaKernels.Kernel g = alt.getValue();
+                    String v = alt.getKey().name().toLowerCase(Locale.ROOT);
                     double gMs = time(stream, start, stop, reps,
                             () -> dev.launchSearching(g, nb, x, y, null, 1, 0, flags, stream));
-                    row("encode " + t + " (unstaged)", gMs, 4.0 * m, 4.0 * m + encBytes, copyBw,
+                    row("encode " + t + " (" + v + ")", gMs, 4.0 * m, 4.0 * m + encBytes, copyBw,
                             checkEncode(t, host, y, null));
                     double gwMs = time(stream, start, stop, reps, () -> dev.launchSearching(g, nb, x, y, qw,
                             qwLength / t.blockSize(), 0, flags, stream));
-                    row("encode " + t + " + imatrix (unstaged)", gwMs, 4.0 * m, 4.0 * m + encBytes, copyBw,
+                    row("encode " + t + " + imatrix (" + v + ")", gwMs, 4.0 * m, 4.0 * m + encBytes, copyBw,
                             checkEncode(t, host, y, importance));
                 }
                 double decMs = time(stream, start, stop, 10,

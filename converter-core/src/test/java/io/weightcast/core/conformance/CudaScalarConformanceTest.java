@@ -86,17 +86,15 @@ class CudaScalarConformanceTest {
         return x;
     }
 
-    /** Runs {@code check} with the staged encoders and, for types that have them, the unstaged ones. */
+    /** Runs {@code check} with every encoder variant the type has (staged, unstaged, cooperative). */
     static void bothEncoders(DType t, Runnable check) {
         try {
-            CudaKernels.useUnstaged(false);
-            check.run();
-            if (CudaKernels.spec(t).encodeUnstaged() != null) {
-                CudaKernels.useUnstaged(true);
+            for (CudaKernels.Variant v : CudaKernels.spec(t).encoders().keySet()) {
+                CudaKernels.useVariant(v);
                 check.run();
             }
         } finally {
-            CudaKernels.useUnstaged(null);
+            CudaKernels.useVariant(null);
         }
     }
 

@@ -49,35 +49,46 @@ public final class CudaKernels {
     }
 
     /**
-     * The kernels of one type; {@code encodeUnstaged} is null or a second encoder of the same blocks (the same
-     * device function) that reads from global memory instead of staging in shared memory (see common.cuh).
+     * Encoders of the same bytes that differ in how a CTA shares the work (see common.cuh and kquant.cu):
+     * {@code STAGED} stages blocks in shared memory, one thread per block; {@code UNSTAGED} reads from global memory,
+     * one thread per block; {@code COOPERATIVE} stages and runs a super-block's sub-block searches on 8 threads.
      */
-    public record Spec(DType type, Kernel encode, Kernel decode, Kernel encodeUnstaged) {
+    public enum Variant {
+        STAGED,
+        UNSTAGED,
+        COOPERATIVE
+    }
+
+    /**
+     * The kernels of one type: the encoders by variant (STAGED always there), the variant used unless one is
+     * forced, and the decoder.
+     */
+    public record Spec(DType type, Map<Variant, Kernel> encoders, Variant preferred, Kernel decode) {
         Spec(DType type, Kernel encode, Kernel decode) {
-            this(type, encode, decode, null);
+            this(type, Map.of(Variant.STAGED, encode), Variant.STAGED, decode);
+        }
+
+        /** The staged encoder. */
+        public Kernel encode() {
+            return encoders.get(Variant.STAGED);
         }
     }
 
     /**
-     * System property {@code true}/{@code false}: makes {@link #encoder} hand out the unstaged (or the staged)
-     * encoders wherever both exist; unset, each type uses the one that measured faster on an H200 (unstaged for
-     * Q6_K and IQ4_XS, 1.2x and 2.4x; staged for Q3_K, Q4_K, Q5_K, 1.05-1.1x).
+     * System property {@code staged}, {@code unstaged} or {@code cooperative}: makes {@link #encoder} use that
+     * variant wherever it exists; unset, each type uses the one measured fastest on an H200.
      */
-    public static final String UNSTAGED_PROPERTY = "weightcast.cuda.unstaged";
-    private static volatile Boolean unstaged = forcedFromProperty();
-    private static final Set<DType> PREFER_UNSTAGED = EnumSet.of(DType.Q6_K, DType.IQ4_XS);
+    public static final String VARIANT_PROPERTY = "weightcast.cuda.encoder";
+    private static volatile Variant forced = forcedFromProperty();
 
-    private static Boolean forcedFromProperty() {
-        String v = System.getProperty(UNSTAGED_PROPERTY);
-        return v == null ? null : Boolean.valueOf(v);
+    private static Variant forcedFromProperty() {
+        String v = System.getProperty(VARIANT_PROPERTY);
+        return v == null ? null : Variant.valueOf(v.trim().toUpperCase(java.util.Locale.ROOT));
     }
 
-    /**
-     * Forces the staged ({@code false}) or unstaged ({@code true}) encoders of the 256-value searching types, or
-     * ({@code null}) the per-type default (tests, benchmarks).
-     */
-    public static void useUnstaged(Boolean on) {
-        unstaged = on == null ? forcedFromProperty() : on;
+    /** Forces an encoder variant where it exists, or ({@code null}) the per-type choice (tests, benchmarks). */
+    public static void useVariant(Variant v) {
+        forced = v == null ? forcedFromProperty() : v;
     }
 
     /** The encode kernel {@link CudaDevice#transcode} launches for a type. */
@@ -86,12 +97,9 @@ public final class CudaKernels {
         if (s == null) {
             throw new UnsupportedOperationException("no CUDA kernels for " + t);
         }
-        if (s.encodeUnstaged() == null) {
-            return s.encode();
-        }
-        Boolean forced = unstaged;
-        boolean useIt = forced != null ? forced : PREFER_UNSTAGED.contains(t);
-        return useIt ? s.encodeUnstaged() : s.encode();
+        Variant f = forced;
+        Kernel k = f == null ? null : s.encoders().get(f);
+        return k != null ? k : s.encoders().get(s.preferred());
     }
 
     // Launch shapes, as in common.cuh.
@@ -104,6 +112,8 @@ public final class CudaKernels {
     private static final int SEARCH_256 = 32; // WC_SEARCH_THREADS_256: the same for 256-value super-blocks
     private static final int TQ_BLOCKS = 32; // WC_TQ_BLOCKS: 256-value blocks staged per CTA
     private static final int TQ_THREADS = 128; // WC_TQ_THREADS
+    private static final int COOP_SB = 16; // WC_COOP_SB: super-blocks per CTA of the cooperative Q4_K/Q5_K encoders
+    private static final int COOP_THREADS = 128; // WC_COOP_THREADS: 8 per super-block
     private static final int SEARCH_G = 64; // WC_SEARCH_G_THREADS: unstaged searching encoders, a block per thread
 
     private static final Map<DType, Spec> SPECS = new EnumMap<>(DType.class);
@@ -130,12 +140,27 @@ public final class CudaKernels {
         searching("iq4", DType.IQ4_XS, "iq4_xs");
     }
 
+    // Measured on an H200 (BENCHMARKS.md): unstaged 1.2x and 2.4x faster than staged for Q6_K and IQ4_XS, 1.05-1.1x
+    // slower for Q3_K, Q4_K, Q5_K.
+    private static Variant preferred(DType t) {
+        return switch (t) {
+            case Q6_K, IQ4_XS -> Variant.UNSTAGED;
+            default -> Variant.STAGED;
+        };
+    }
+
     private static void searching(String module, DType t, String name) {
         int per = t.blockSize() == 32 ? SEARCH_32 : SEARCH_256;
-        Kernel unstagedKernel = t.blockSize() == 32 ? null
-                : new Kernel(module, "wc_encode_" + name + "_g", SEARCH_G, SEARCH_G, true);
-        SPECS.put(t, new Spec(t, new Kernel(module, "wc_encode_" + name, per, per, true),
-                new Kernel(module, "wc_decode_" + name, DEC_ITEMS, DEC_THREADS), unstagedKernel));
+        Map<Variant, Kernel> enc = new EnumMap<>(Variant.class);
+        enc.put(Variant.STAGED, new Kernel(module, "wc_encode_" + name, per, per, true));
+        if (t.blockSize() == 256) {
+            enc.put(Variant.UNSTAGED, new Kernel(module, "wc_encode_" + name + "_g", SEARCH_G, SEARCH_G, true));
+        }
+        if (t == DType.Q4_K || t == DType.Q5_K) {
+            enc.put(Variant.COOPERATIVE, new Kernel(module, "wc_encode_" + name + "_c", COOP_SB, COOP_THREADS, true));
+        }
+        SPECS.put(t, new Spec(t, java.util.Collections.unmodifiableMap(enc), preferred(t),
+                new Kernel(module, "wc_decode_" + name, DEC_ITEMS, DEC_THREADS)));
     }
 
     private static void element(String module, DType t, String name) {

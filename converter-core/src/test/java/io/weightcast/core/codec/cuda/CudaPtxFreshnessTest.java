@@ -54,10 +54,8 @@ class CudaPtxFreshnessTest {
         assertThat(modules).containsExactlyInAnyOrderElementsOf(CudaKernels.MODULES);
         for (var t : CudaKernels.types()) {
             var spec = CudaKernels.spec(t);
-            var kernels = new java.util.ArrayList<>(List.of(spec.encode(), spec.decode()));
-            if (spec.encodeUnstaged() != null) {
-                kernels.add(spec.encodeUnstaged());
-            }
+            var kernels = new java.util.ArrayList<>(spec.encoders().values());
+            kernels.add(spec.decode());
             for (var k : kernels) {
                 String ptx = new String(CudaKernels.ptxText(k.module()), StandardCharsets.UTF_8);
                 assertThat(ptx).as("%s in %s.ptx", k.function(), k.module())
