@@ -140,11 +140,12 @@ public final class CudaKernels {
         searching("iq4", DType.IQ4_XS, "iq4_xs");
     }
 
-    // Measured on an H200 (BENCHMARKS.md): unstaged 1.2x and 2.4x faster than staged for Q6_K and IQ4_XS, 1.05-1.1x
-    // slower for Q3_K, Q4_K, Q5_K.
+    // Measured on an H200 (BENCHMARKS.md, bundle 65401e1): unstaged 1.2x and 2.4x faster than staged for Q6_K and
+    // IQ4_XS; cooperative 1.1x faster for Q5_K; staged best (within 5 %) for Q3_K and Q4_K.
     private static Variant preferred(DType t) {
         return switch (t) {
             case Q6_K, IQ4_XS -> Variant.UNSTAGED;
+            case Q5_K -> Variant.COOPERATIVE;
             default -> Variant.STAGED;
         };
     }
