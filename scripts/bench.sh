@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Side-by-side codec benchmark: weightcast's F16/BF16/Q8_0/Q4_0/Q4_1/Q5_0/Q5_1 codecs against ggml's quantizer and
+# Side-by-side codec benchmark: every weightcast GGUF codec (F16…Q5_1, Q2_K…Q6_K, IQ4_NL, IQ4_XS, TQ1_0, TQ2_0, MXFP4;
+# with and without an imatrix where ggml takes one) against ggml's quantizer and
 # dequantizer (llama.cpp's libggml-base.so from npm, through FFM), single thread, same input, identical bytes
 # checked. Prints a Markdown table; exits non-zero on a byte or float mismatch.
-# Usage: scripts/bench.sh [--elements N] [--rounds R] [--warmup W] [--types Q8_0,Q4_0] [--impl best|scalar|vector|all]
+# Usage: scripts/bench.sh [--elements N] [--rounds R] [--warmup W] [--types Q8_0,Q4_0] [--impl best|scalar|vector|all] [--no-imatrix]
 # Set BENCH_SKIP_BUILD=1 to reuse benchmarks/target/weightcast-bench.jar; BENCH_JAVA_OPTS for extra JVM flags.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
