@@ -1,5 +1,10 @@
 package io.weightcast.cli;
 
+import io.weightcast.core.diffusion.DiffusionArch;
+import io.weightcast.core.diffusion.DiffusionConvertService;
+import io.weightcast.core.diffusion.DiffusionRequest;
+import io.weightcast.core.diffusion.DiffusionTarget;
+import io.weightcast.core.diffusion.PipelineFolder;
 import io.weightcast.core.job.ConvertRequest;
 import io.weightcast.core.job.ConvertResult;
 import io.weightcast.core.job.ConvertService;
@@ -37,6 +42,14 @@ import picocli.CommandLine.Spec;
             "GGUF tensor names, the Q/K rotary permutation, Gemma's +1 on norms, hyperparameters and the tokenizer",
             "(tokenizer.json / tokenizer.model). Other checkpoints keep their tensor names, with a note.",
             "",
+            "Diffusion models (Flux, SD3, SDXL/SD1 UNets, Aura, HiDream, Cosmos, LTX-Video, HunyuanVideo, Wan, Lumina2,",
+            "Qwen-Image; detected from the tensor names as ComfyUI-GGUF's convert.py does) get ComfyUI-GGUF's rules:",
+            "general.architecture, names kept (up to 127 bytes), 1-D/small/protected tensors in F32, BF16 sources as",
+            "BF16 else F16, embedding/in/out layers unquantized, SD1/SDXL rows reshaped with comfy.gguf.orig_shape.*.",
+            "A diffusers pipeline folder (model_index.json) gives one GGUF per component in the OUT folder: the",
+            "transformer/unet, T5 text encoders (t5encoder, llama.cpp names) and mapped LLM encoders (llama, ...);",
+            "CLIP, unmapped encoders and the VAE are left as they are, with a note.",
+            "",
             "The output is written to a temporary file and renamed into place only when complete, so an existing",
             "file at OUT is never left half-written.",
             "",
@@ -45,6 +58,8 @@ import picocli.CommandLine.Spec;
             "  weightcast convert ./my-hf-model -o my-model-Q4_K_M.gguf --type Q4_K_M --imatrix imatrix.gguf",
             "  weightcast convert model.gguf -o model.safetensors",
             "  weightcast convert model.safetensors -o model-bf16.safetensors --type bf16",
+            "  weightcast convert flux1-dev.safetensors -o flux1-dev-Q8_0.gguf --type q8_0",
+            "  weightcast convert ./FLUX.1-dev -o ./flux-gguf --type q4_k --target diffusers",
             ""})
 final class ConvertCommand implements Callable<Integer> {
     @Spec
@@ -113,6 +128,17 @@ final class ConvertCommand implements Callable<Integer> {
                     + "model-00001-of-0000N.safetensors + index, or name-00001-of-0000N.gguf with split.* keys")
     Long maxShardSize;
 
+    @Option(names = "--target", paramLabel = "LOADER",
+            description = "diffusion models: comfyui, diffusers or llama.cpp (default auto: comfyui for the "
+                    + "original key layout, diffusers for diffusers' layout). diffusers: no reshape, only the types its "
+                    + "dequantizers cover; llama.cpp: names of at most 63 bytes")
+    String target;
+
+    @Option(names = "--arch", paramLabel = "NAME",
+            description = "diffusion models: the family to assume when detection fails (flux, sd1, sdxl, sd3, aura, "
+                    + "hidream, cosmos, ltxv, hyvid, wan, lumina2, qwen_image)")
+    String arch;
+
     @Option(names = "--recipe", paramLabel = "R.json",
             description = "write a pre-quantized Hugging Face checkpoint folder (safetensors + config.json with "
                     + "quantization_config + the source's tokenizer files) as the recipe says: diffusers' "
@@ -139,6 +165,13 @@ final class ConvertCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (recipe != null) {
             return runRecipe();
+        }
+        if (isDiffusion()) {
+            return new DiffusionConvert(spec.commandLine().getOut(), quiet, report, dryRun).run(
+                    new DiffusionRequest(input, output, target == null ? null : DiffusionTarget.parse(target).orElse(null),
+                            type, arch == null ? null : DiffusionArch.fromGgufName(arch).orElseThrow(
+                                    () -> new UserInputException("--arch: unknown family '" + arch + "'")),
+                            threads.engineOptions()));
         }
         TargetFormat format = resolveFormat(to, output);
         QuantizeOptions mixture = mixture(format);
@@ -175,10 +208,20 @@ final class ConvertCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private int runRecipe() throws Exception {
-        if (to != null && !to.equalsIgnoreCase("safetensors")) {
-            throw new UserInputException("--recipe writes safetensors checkpoint folders; drop --to " + to);
+    /** Diffusion rules apply to GGUF outputs of pipeline folders, of recognised checkpoints, or when asked for. */
+    private boolean isDiffusion() throws java.io.IOException {
+        boolean pipeline = PipelineFolder.isPipeline(input);
+        if (to != null && TargetFormat.parse(to).orElse(null) == TargetFormat.SAFETENSORS) {
+            return false;
         }
+        if (pipeline || target != null || arch != null) {
+            return true;
+        }
+        return TargetFormat.fromPath(output).orElse(null) == TargetFormat.GGUF
+                && DiffusionConvertService.isDiffusionModel(input);
+    }
+
+    private int runRecipe() throws Exception {
         if (type != null) {
             throw new UserInputException("--recipe and --type do not combine: the recipe chooses the types");
         }
@@ -188,7 +231,33 @@ final class ConvertCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserInputException(e.getMessage());
         }
+        if (r.ggufType() == null && to != null && !to.equalsIgnoreCase("safetensors")) {
+            throw new UserInputException("--recipe writes safetensors checkpoint folders; drop --to " + to);
+        }
         var out = spec.commandLine().getOut();
+        if (r.ggufType() != null) { // a GGUF type name in the recipe: the plain GGUF conversion with that type
+            if (to != null && !to.equalsIgnoreCase("gguf")
+                    || TargetFormat.fromPath(output).orElse(null) != TargetFormat.GGUF) {
+                throw new UserInputException("the recipe asks for GGUF type " + r.ggufType() + "; name the output "
+                        + "*.gguf");
+            }
+            ConvertRequest request = new ConvertRequest(input, output, TargetFormat.GGUF, r.ggufType(),
+                    threads.engineOptions(), maxShardSize == null ? 0 : maxShardSize);
+            ConvertResult result;
+            try (Progress progress = Progress.start("convert", sourceBytes(request), quiet)) {
+                result = ConvertService.convert(request, progress);
+            }
+            if (!quiet) {
+                out.printf(Locale.ROOT, "wrote %s: %d tensors, GGUF %s%n", result.output(),
+                        result.plan().jobs().size(), r.ggufType());
+            }
+            if (report) {
+                ReportPrinter.printText(out, VerifyService.verify(input, firstOutputFile(result.output(),
+                        TargetFormat.GGUF)), Double.NaN);
+            }
+            out.flush();
+            return ExitCodes.OK;
+        }
         java.util.Map<String, io.weightcast.core.job.QuantizeService.Result> results;
         try (Progress progress = Progress.start("quantize", 0, quiet)) {
             results = io.weightcast.core.job.RecipeService.run(input, output, r, threads.engineOptions(),

@@ -19,7 +19,9 @@ import picocli.CommandLine.Model.CommandSpec;
             "and bits per weight: the footprint table transformers' get_memory_footprint gives, for any file.",
             "",
             "PATH may be a .gguf file (or the first file of a split), a .safetensors file, a",
-            "*.safetensors.index.json, or a folder with safetensors shards."})
+            "*.safetensors.index.json, a folder with safetensors shards, or a diffusers pipeline folder",
+            "(model_index.json): then one row per component with its quantization (method, bits, group or",
+            "block size, skipped modules) and its footprint before (dequantized) and after (stored)."})
 final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -36,6 +38,10 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (java.nio.file.Files.isRegularFile(path.resolve("model_index.json"))) {
+            PipelineInspect.print(path, json, spec.commandLine().getOut());
+            return ExitCodes.OK;
+        }
         try (ModelFile model = ModelFiles.open(path)) {
             Footprint footprint = Footprint.of(model.tensors());
             var out = spec.commandLine().getOut();
@@ -56,6 +62,8 @@ final class InspectCommand implements Callable<Integer> {
                     out.printf(java.util.Locale.ROOT, "  logical:           %d tensors, %d parameters, %s stored, "
                             + "%.3f bits per weight%n", q.logicalTensors(), q.logicalParameters(),
                             Footprint.humanBytes(q.storedBytes()), q.bitsPerWeight());
+                    out.printf(java.util.Locale.ROOT, "  footprint:         %s dequantized -> %s stored%n",
+                            Footprint.humanBytes(q.dequantizedBytes()), Footprint.humanBytes(q.storedBytes()));
                 }
             }
             out.flush();

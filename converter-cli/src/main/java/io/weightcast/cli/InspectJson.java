@@ -20,7 +20,7 @@ record InspectJson(String format, String path, Map<String, Object> metadata, Lis
      */
     record Quantization(String method, String detail, List<String> skippedModules, int quantizedWeights,
                         long logicalTensors, long logicalParameters, long storedBytes, double bitsPerWeight,
-                        Map<String, Object> quantizationConfig) {
+                        long dequantizedBytes, Map<String, Object> quantizationConfig) {
         static Quantization of(QuantizedCheckpoint cp) {
             if (!cp.summary().quantized() && cp.summary().quantizationConfig().isEmpty()) {
                 return null;
@@ -30,7 +30,13 @@ record InspectJson(String format, String path, Map<String, Object> metadata, Lis
             var s = cp.summary();
             return new Quantization(s.method(), s.detail(), s.skippedModules(), s.quantizedWeights(),
                     cp.tensors().size(), params, bytes, params == 0 ? 0 : bytes * 8.0 / params,
-                    s.quantizationConfig());
+                    dequantizedBytes(cp), s.quantizationConfig());
+        }
+
+        /** The footprint before quantization: every logical tensor at its recorded original dtype. */
+        static long dequantizedBytes(QuantizedCheckpoint cp) {
+            return cp.tensors().stream().mapToLong(t -> t.isPlain() ? t.storedBytes()
+                    : t.dtype().byteSize(t.elementCount())).sum();
         }
     }
 

@@ -1,6 +1,7 @@
 package io.weightcast.formats;
 
 import io.weightcast.formats.gguf.GgufReader;
+import io.weightcast.formats.gguf.ReaderOptions;
 import io.weightcast.formats.safetensors.SafetensorsReader;
 import io.weightcast.formats.tensor.MalformedFileException;
 import io.weightcast.formats.tensor.ModelFile;
@@ -49,7 +50,8 @@ public final class ModelFiles {
             }
         }
         if (startsWithGgufMagic(path)) {
-            return GgufReader.open(path);
+            // Reading is lenient about ComfyUI-GGUF's 127-byte tensor names; writers enforce each target's limit.
+            return GgufReader.open(path, ReaderOptions.comfyUi());
         }
         if (name.endsWith(".gguf")) {
             throw new MalformedFileException(path, 0, "does not start with the GGUF magic bytes 'GGUF'");

@@ -166,6 +166,9 @@ public final class Bnb {
     /**
      * bnb's {@code compress_statistics}: {@code offset = mean(absmax)}, then blockwise 8-bit quantization of
      * {@code absmax - offset} in blocks of 256 with the dynamic map (nearest entry, ties to the lower code).
+     * The mean is summed in double and rounded once; torch computes it in float32 (CPU: ATen cascade sum whose
+     * order depends on the vector width; CUDA: a tree reduction), so the offset can differ in its last bits
+     * (README, "bnb double-quant offset"). The offset is stored in the quant_state, so reading is unaffected.
      */
     public static Nested doubleQuantize(float[] absmax) {
         double sum = 0;

@@ -48,7 +48,7 @@ public final class ConversionEngine {
 
     /** One execution: the ordered window of chunks in flight and the bytes they hold. */
     private final class Run {
-        private record Pending(TensorJob job, long sourceBytes, long outputBytes, boolean last,
+        private record Pending(TensorJob job, ChunkRange range, long sourceBytes, long outputBytes,
                                Future<MemorySegment> result) {
         }
 
@@ -77,8 +77,8 @@ public final class ConversionEngine {
                         : ChunkRange.leastCommonMultiple(job.source().dtype().blockSize(),
                                 job.target().dtype().blockSize());
                 var ranges = ChunkRange.split(job.source().elementCount(), granule, options.chunkElements());
-                for (int i = 0; i < ranges.size(); i++) {
-                    submit(job, ranges.get(i), i == ranges.size() - 1);
+                for (ChunkRange range : ranges) {
+                    submit(job, range);
                 }
             }
             while (!window.isEmpty()) {
@@ -86,7 +86,7 @@ public final class ConversionEngine {
             }
         }
 
-        private void submit(TensorJob job, ChunkRange range, boolean last) throws IOException {
+        private void submit(TensorJob job, ChunkRange range) throws IOException {
             long outputBytes = job.target().dtype().byteSize(range.count());
             // Keep at least one chunk per worker busy, but never let waiting output exceed the bound.
             while (!window.isEmpty() && (bytesInFlight + outputBytes > options.maxBytesInFlight()
@@ -94,7 +94,7 @@ public final class ConversionEngine {
                 writeOldest();
             }
             long sourceBytes = job.source().dtype().byteSize(range.count());
-            window.addLast(new Pending(job, sourceBytes, outputBytes, last,
+            window.addLast(new Pending(job, range, sourceBytes, outputBytes,
                     workers.submit(() -> ChunkConverter.convert(job, range))));
             bytesInFlight += outputBytes;
         }
@@ -103,14 +103,35 @@ public final class ConversionEngine {
             Pending p = window.removeFirst();
             MemorySegment bytes = await(p);
             sink.write(bytes);
-            if (p.last() && p.job().source().data().isMapped()) {
-                // The tensor is written: drop its mapped input pages so resident memory stays bounded by the
-                // window, not by the model (as llama-quantize unmaps each weight after use).
-                p.job().source().data().unload();
-            }
+            // Drop the written chunk's mapped input pages so resident memory stays bounded by the window, not by
+            // the model or its largest tensor (as llama-quantize unmaps each weight after use).
+            releaseSource(p);
             bytesInFlight -= p.outputBytes();
             sourceBytesDone += p.sourceBytes();
             progress.progress(p.job().target().name(), sourceBytesDone, totalSourceBytes);
+        }
+
+        /**
+         * Drops the written chunk's pages of a memory-mapped source from this process's resident set (madvise
+         * MADV_DONTNEED through {@link MemorySegment#unload()}): they stay in the page cache, but the process's RSS
+         * stays bounded instead of growing to the size of the checkpoint. The mapping is read-only and file-backed,
+         * so this is safe even where a sink kept a slice (a copied chunk): a later access faults the page back in
+         * from the file.
+         */
+        private void releaseSource(Pending p) {
+            if (!options.releaseSourcePages()) {
+                return;
+            }
+            MemorySegment data = p.job().source().data();
+            if (!data.isMapped()) {
+                return;
+            }
+            long from = p.job().source().dtype().byteSize(p.range().firstElement());
+            try {
+                data.asSlice(from, p.sourceBytes()).unload();
+            } catch (UnsupportedOperationException | IllegalStateException e) {
+                // not a file mapping after all, or already unmapped: nothing to release
+            }
         }
 
         private MemorySegment await(Pending p) throws IOException {

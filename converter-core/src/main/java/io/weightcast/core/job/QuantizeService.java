@@ -43,8 +43,13 @@ public final class QuantizeService {
             List<String> warnings, long sourceBytes, long targetBytes, Duration elapsed) {
     }
 
-    /** The decisions for one model, without writing: the items and the skip lists. */
-    public record Plan(List<WriteItem> items, int quantized, List<String> unquantized, List<String> shapeSkipped) {
+    /**
+     * The decisions for one model, without writing: the items and the skip lists ({@code unquantized} holds every
+     * Linear left unquantized; {@code shapeSkipped} and {@code recipeSkipped} those left out for the layout's shape
+     * rules and the recipe's skip patterns; both are written explicitly into the config's skip list).
+     */
+    public record Plan(List<WriteItem> items, int quantized, List<String> unquantized, List<String> shapeSkipped,
+            List<String> recipeSkipped) {
         public List<TensorSpec> specs() {
             return LayoutEngine.specs(items);
         }
@@ -54,12 +59,15 @@ public final class QuantizeService {
         List<WriteItem> items = new ArrayList<>();
         List<String> unquantized = new ArrayList<>();
         List<String> shapeSkipped = new ArrayList<>();
+        List<String> recipeSkipped = new ArrayList<>();
         int quantized = 0;
         ModuleRules rules = layout.rules();
         for (LogicalTensor t : model.tensors()) {
             String module = ModuleRules.moduleOf(t.name());
             boolean linear = ModuleRules.isLinearWeight(t.name(), t.shape());
-            if (linear && rules.skippedBy(module).isEmpty()) {
+            if (linear && layout.recipeSkip(t.name()).isPresent()) {
+                recipeSkipped.add(module);
+            } else if (linear && rules.skippedBy(module).isEmpty()) {
                 Optional<String> why = layout.unsupportedShape(t.shape());
                 if (why.isEmpty()) {
                     long srcBytes = t.storedBytes();
@@ -77,7 +85,7 @@ public final class QuantizeService {
             items.add(new WriteItem.Plain(t.isPlain() ? new TensorJob(t.asView(), target)
                     : new TensorJob(t.asView(), target, t.source()), module));
         }
-        return new Plan(items, quantized, unquantized, shapeSkipped);
+        return new Plan(items, quantized, unquantized, shapeSkipped, recipeSkipped);
     }
 
     public static Result quantize(Path input, Path outputFolder, QuantLayout layout, EngineOptions engine,
@@ -107,7 +115,9 @@ public final class QuantizeService {
                 sink.commit();
             }
             Path srcFolder = QuantizedCheckpoint.folderOf(input);
-            writeConfig(srcFolder, out, layout.quantizationConfig(plan.unquantized(), plan.shapeSkipped()));
+            List<String> listed = new ArrayList<>(plan.shapeSkipped());
+            listed.addAll(plan.recipeSkipped());
+            writeConfig(srcFolder, out, layout.quantizationConfig(plan.unquantized(), listed));
             copyOtherFiles(srcFolder, out);
             long srcBytes = plan.items().stream().mapToLong(WriteItem::sourceBytes).sum();
             long dstBytes = plan.specs().stream().mapToLong(TensorSpec::byteSize).sum();

@@ -2,6 +2,8 @@ package io.weightcast.core.job;
 
 import io.weightcast.core.arch.ArchitectureMapping;
 import io.weightcast.core.arch.Architectures;
+import io.weightcast.core.diffusion.DiffusionVerify;
+import io.weightcast.core.layout.LogicalTensor;
 import io.weightcast.core.layout.QuantizedCheckpoint;
 import io.weightcast.core.verify.ModelComparator;
 import io.weightcast.core.verify.VerifyReport;
@@ -14,8 +16,11 @@ import io.weightcast.formats.tensor.TensorView;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * Compares a candidate model with its reference, tensor by tensor, whatever their formats. A Hugging Face
@@ -32,7 +37,7 @@ public final class VerifyService {
             Optional<ArchitectureMapping> mapping = mappingFor(reference, ref, cand);
             QuantizedCheckpoint refCp = QuantizedCheckpoint.of(ref);
             if (mapping.isEmpty() || refCp.summary().quantized()) {
-                return ModelComparator.compareLogical(refCp, QuantizedCheckpoint.of(cand));
+                return compareLogical(refCp, cand);
             }
             Map<String, ModelComparator.Match> byGgufName = new HashMap<>();
             for (TensorView t : ref.tensors()) {
@@ -42,6 +47,31 @@ public final class VerifyService {
             return ModelComparator.compareMatched(ref, cand, name -> byGgufName.getOrDefault(name,
                     new ModelComparator.Match(name, io.weightcast.core.plan.SourceTransform.NONE)));
         }
+    }
+
+    /**
+     * Pairs logical tensors by name. Diffusion GGUFs: names without the state-dict prefix or in llama.cpp's T5
+     * convention, tensors reshaped with comfy.gguf.orig_shape.*, a full checkpoint's VAE/text encoders out of scope;
+     * each mapping is the identity for other models.
+     */
+    private static VerifyReport compareLogical(QuantizedCheckpoint r, ModelFile cand) throws IOException {
+        QuantizedCheckpoint c = QuantizedCheckpoint.of(cand);
+        List<String> refNames = r.tensors().stream().map(LogicalTensor::name).toList();
+        Predicate<String> inScope = DiffusionVerify.referenceScope(refNames, cand);
+        UnaryOperator<String> toRef = DiffusionVerify.referenceNames(refNames);
+        Map<String, long[]> orig = DiffusionVerify.origShapes(cand);
+        QuantizedCheckpoint scopedRef = new QuantizedCheckpoint(
+                r.tensors().stream().filter(t -> inScope.test(t.name())).toList(), r.summary());
+        QuantizedCheckpoint mappedCand = new QuantizedCheckpoint(c.tensors().stream().map(t -> {
+            if (!t.isPlain()) {
+                return t;
+            }
+            TensorView v = t.parts().getFirst();
+            long[] shape = orig.getOrDefault(v.name(), v.shape());
+            return LogicalTensor.plain(new TensorView(toRef.apply(v.name()), shape, v.dtype(), v.data(),
+                    v.file(), v.fileOffset()));
+        }).toList(), c.summary());
+        return ModelComparator.compareLogical(scopedRef, mappedCand);
     }
 
     /** The mapping when the reference is an HF checkpoint with a mapped config.json and the candidate a GGUF. */

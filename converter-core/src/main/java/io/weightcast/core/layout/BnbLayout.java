@@ -83,6 +83,25 @@ public final class BnbLayout implements QuantLayout {
         return new BnbLayout(Bits.EIGHT, "fp4", 64, false, "float32", "uint8", 6.0, ModuleRules.defaults());
     }
 
+    /** Whether this is the 4-bit layout (whose quant type and block size live in each weight's quant_state). */
+    public boolean isFourBit() {
+        return bits == Bits.FOUR;
+    }
+
+    public String quantType() {
+        return nf4 ? "nf4" : "fp4";
+    }
+
+    public int blocksize() {
+        return blocksize;
+    }
+
+    /** The same layout with another quant type and block size (a recipe's per-tensor override). */
+    public BnbLayout withParameters(String quantType, int blocksize) {
+        return new BnbLayout(bits, quantType, blocksize, doubleQuant, computeDtype, quantStorage, threshold, rules,
+                kernel);
+    }
+
     @Override
     public String describe() {
         return bits == Bits.EIGHT ? "bitsandbytes LLM.int8 (row-wise int8 + SCB)"

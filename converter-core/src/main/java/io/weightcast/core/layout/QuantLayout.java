@@ -22,6 +22,11 @@ public interface QuantLayout {
     /** Why this layout cannot store a weight of this shape (it then stays unquantized), or empty. */
     Optional<String> unsupportedShape(long[] shape);
 
+    /** The recipe pattern that leaves this weight unquantized ({@link RecipeLayout}), or empty. */
+    default Optional<String> recipeSkip(String tensorName) {
+        return Optional.empty();
+    }
+
     /**
      * The encoder for one weight (a Linear's {@code X.weight}). {@code source} lets a layout whose stored shapes
      * depend on whole-tensor statistics (bnb's double-quant offset, a per-tensor scale) make a first pass.

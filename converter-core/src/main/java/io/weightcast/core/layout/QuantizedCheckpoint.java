@@ -65,12 +65,16 @@ public record QuantizedCheckpoint(List<LogicalTensor> tensors, Summary summary) 
     }
 
     private static List<LayoutReader> readers() {
-        return List.of(new Fp8BlockReader(), new BnbReader(), new CompressedTensorsReader(), new MlxQuantoReader());
+        return List.of(new Fp8BlockReader(), new BnbReader(), new CompressedTensorsReader(), new MlxReader(),
+                new QuantoReader(), new SdnqReader());
     }
 
     private static Summary summarize(Map<String, Object> qc, List<LogicalTensor> tensors, int quantized) {
         String method = qc.containsKey("quant_method") ? String.valueOf(qc.get("quant_method"))
-                : qc.containsKey("group_size") && qc.containsKey("bits") ? "mlx" : quantized > 0 ? "unknown" : "none";
+                : qc.containsKey("group_size") && qc.containsKey("bits") ? "mlx"
+                : tensors.stream().anyMatch(t -> t.layout().startsWith("quanto ")) ? "quanto"
+                : tensors.stream().anyMatch(t -> t.layout().startsWith("mlx ")) ? "mlx"
+                : quantized > 0 ? "unknown" : "none";
         StringBuilder detail = new StringBuilder();
         tensors.stream().filter(t -> !t.isPlain()).map(LogicalTensor::layout).distinct()
                 .forEach(l -> detail.append(detail.isEmpty() ? "" : "; ").append(l));
