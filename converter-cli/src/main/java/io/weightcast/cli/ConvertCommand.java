@@ -167,9 +167,10 @@ final class ConvertCommand implements Callable<Integer> {
             return runRecipe();
         }
         if (isDiffusion()) {
+            DType plain = type == null ? null : parseType(type);
             return new DiffusionConvert(spec.commandLine().getOut(), quiet, report, dryRun).run(
                     new DiffusionRequest(input, output, target == null ? null : DiffusionTarget.parse(target).orElse(null),
-                            type, arch == null ? null : DiffusionArch.fromGgufName(arch).orElseThrow(
+                            plain, arch == null ? null : DiffusionArch.fromGgufName(arch).orElseThrow(
                                     () -> new UserInputException("--arch: unknown family '" + arch + "'")),
                             threads.engineOptions()));
         }
