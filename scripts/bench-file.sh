@@ -4,11 +4,18 @@
 # Prints a Markdown table (seconds, peak RSS from /proc/self/status VmHWM) and whether the outputs are identical.
 # Usage: scripts/bench-file.sh [--layers N (default 10, ~1.2 GB)] [--types Q8_0,Q6_K,Q4_K_M] [--threads 1,2]
 #        [--dir DIR (default target/bench-file)]
-# Set BENCH_SKIP_BUILD=1 to reuse benchmarks/target/weightcast-bench.jar; BENCH_JAVA_OPTS for extra JVM flags.
+# Set BENCH_SKIP_BUILD=1 to reuse benchmarks/target/weightcast-bench.jar; BENCH_JAVA_OPTS for extra JVM flags;
+# JAVA (a java binary) and BENCH_JAR (the jar) to run without a JDK or Maven, as in scripts/bench-bundle.sh's bundle.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
-. scripts/find-java.sh
+# In a bundle (scripts/bench-bundle.sh) JAVA names the java binary and BENCH_JAR the jar: no JDK, no build.
+if [ -n "${JAVA:-}" ]; then
+  java_bin=$JAVA
+else
+  . scripts/find-java.sh
+  java_bin="$JAVA_HOME/bin/java"
+fi
 layers=10; types=Q8_0,Q6_K,Q4_K_M; threads=1,2; dir="$root/target/bench-file"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -19,8 +26,8 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2;;
   esac
 done
-jar="$root/benchmarks/target/weightcast-bench.jar"
-if [ "${BENCH_SKIP_BUILD:-0}" != 1 ] || [ ! -f "$jar" ]; then
+jar="${BENCH_JAR:-$root/benchmarks/target/weightcast-bench.jar}"
+if [ -z "${BENCH_JAR:-}" ] && { [ "${BENCH_SKIP_BUILD:-0}" != 1 ] || [ ! -f "$jar" ]; }; then
   echo "bench-file: building (./mvnw -q -DskipTests -pl benchmarks -am package)..." >&2
   ./mvnw -q -B -DskipTests -pl benchmarks -am package >&2
 fi
@@ -28,7 +35,7 @@ if [ ! -f "${WEIGHTCAST_PEER_DIR:-$root/.peer/lib}/libllama.v0.5.0.so" ]; then
   scripts/fetch-peer.sh >&2 || { echo "bench-file: cannot fetch the peer (needs npm and network once)" >&2; exit 2; }
 fi
 run() {
-  "$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx2g \
+  "$java_bin" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx2g \
     -XX:+UseParallelGC -Dweightcast.repo.root="$root" ${BENCH_JAVA_OPTS:-} -cp "$jar" io.weightcast.bench.FileBenchmark "$@"
 }
 mkdir -p "$dir"

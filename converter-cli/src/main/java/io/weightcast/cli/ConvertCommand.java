@@ -13,7 +13,12 @@ import io.weightcast.core.plan.ConversionPlan;
 import io.weightcast.core.plan.TargetFormat;
 import io.weightcast.core.verify.VerifyReport;
 import io.weightcast.formats.tensor.DType;
+import io.weightcast.core.plan.llama.LlamaFtype;
+import io.weightcast.core.plan.llama.QuantizeOptions;
+import io.weightcast.core.plan.llama.TensorTypeOverride;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -50,6 +55,7 @@ import picocli.CommandLine.Spec;
             "",
             "Examples:",
             "  weightcast convert ./my-hf-model -o my-model-q8_0.gguf --type q8_0 --report",
+            "  weightcast convert ./my-hf-model -o my-model-Q4_K_M.gguf --type Q4_K_M --imatrix imatrix.gguf",
             "  weightcast convert model.gguf -o model.safetensors",
             "  weightcast convert model.safetensors -o model-bf16.safetensors --type bf16",
             "  weightcast convert flux1-dev.safetensors -o flux1-dev-Q8_0.gguf --type q8_0",
@@ -70,11 +76,38 @@ final class ConvertCommand implements Callable<Integer> {
             description = "gguf or safetensors (default: from OUT's extension; a folder means safetensors)")
     String to;
 
-    @Option(names = "--type", paramLabel = "T", converter = TypeConverter.class,
-            description = "target type, any case: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 for GGUF (default "
-                    + "F16); F32, F16, BF16, F8_E4M3, F8_E5M2 for safetensors (default: keep floats, dequantize "
-                    + "ggml types to F32)")
-    DType type;
+    @Option(names = "--type", paramLabel = "T",
+            description = "target type, any case. A ggml type name (F32, F16, BF16, Q8_0, Q4_0…Q5_1, Q2_K…Q6_K, "
+                    + "IQ4_NL, IQ4_XS, TQ1_0, TQ2_0, MXFP4…) gives every weight that type (GGUF default F16); "
+                    + "for safetensors F32, F16, BF16, F8_E4M3, F8_E5M2 (default: keep floats). A llama.cpp file "
+                    + "type (Q4_K_M, Q5_K_S, Q3_K_L, Q2_K_S, MXFP4_MOE… as llama-quantize) applies llama-quantize's "
+                    + "per-tensor mixture in the same pass (checkpoint -> GGUF with a mapped architecture); so does "
+                    + "any type given with one of the llama-quantize options below")
+    String type;
+
+    @Option(names = "--imatrix", paramLabel = "FILE", description = "with a file type mixture: importance matrix "
+            + "(GGUF or legacy .dat, keyed by GGUF tensor names), as llama-quantize")
+    Path imatrix;
+
+    @Option(names = "--tensor-type", paramLabel = "REGEX=GGML_TYPE", description = "with a file type mixture: "
+            + "the type of the tensors whose GGUF name matches REGEX (first match wins), as llama-quantize")
+    java.util.List<String> tensorTypes = new java.util.ArrayList<>();
+
+    @Option(names = "--output-tensor-type", paramLabel = "GGML_TYPE", description = "with a file type mixture: the "
+            + "type of output.weight")
+    String outputTensorType;
+
+    @Option(names = "--token-embedding-type", paramLabel = "GGML_TYPE", description = "with a file type mixture: "
+            + "the type of token_embd.weight")
+    String tokenEmbeddingType;
+
+    @Option(names = "--leave-output-tensor", description = "with a file type mixture: leave output.weight "
+            + "unquantized (F16/BF16)")
+    boolean leaveOutputTensor;
+
+    @Option(names = "--pure", description = "with a file type mixture: no mixture, every quantizable tensor gets "
+            + "the file type's default type")
+    boolean pure;
 
     @Option(names = "--outtype", paramLabel = "T",
             description = "as convert_hf_to_gguf.py: f32, f16, bf16, q8_0 or auto (the default for a checkpoint: bf16 "
@@ -134,16 +167,21 @@ final class ConvertCommand implements Callable<Integer> {
             return runRecipe();
         }
         if (isDiffusion()) {
+            DType plain = type == null ? null : parseType(type);
             return new DiffusionConvert(spec.commandLine().getOut(), quiet, report, dryRun).run(
                     new DiffusionRequest(input, output, target == null ? null : DiffusionTarget.parse(target).orElse(null),
-                            type, arch == null ? null : DiffusionArch.fromGgufName(arch).orElseThrow(
+                            plain, arch == null ? null : DiffusionArch.fromGgufName(arch).orElseThrow(
                                     () -> new UserInputException("--arch: unknown family '" + arch + "'")),
                             threads.engineOptions()));
         }
         TargetFormat format = resolveFormat(to, output);
-        DType requested = resolveType(type, outtype);
+        QuantizeOptions mixture = mixture(format);
+        DType requested = mixture != null ? null : resolveType(type == null ? null : parseType(type), outtype);
         ConvertRequest request = new ConvertRequest(input, output, format, requested, threads.engineOptions(),
                 maxShardSize == null ? 0 : maxShardSize, vocabFrom, keepNames);
+        if (mixture != null) {
+            request = request.withMixture(mixture, imatrix);
+        }
         var out = spec.commandLine().getOut();
         if (dryRun) {
             PlanPrinter.print(out, ConvertService.plan(request));
@@ -279,6 +317,64 @@ final class ConvertCommand implements Callable<Integer> {
             }
         }
         return output;
+    }
+
+    private boolean mixtureOptionGiven() {
+        return imatrix != null || !tensorTypes.isEmpty() || outputTensorType != null || tokenEmbeddingType != null
+                || leaveOutputTensor || pure;
+    }
+
+    /**
+     * The llama.cpp file type mixture asked for: {@code --type} names a file type that is not a ggml type
+     * (Q4_K_M…), or any type comes with a llama-quantize option; null for a plain type.
+     */
+    QuantizeOptions mixture(TargetFormat format) {
+        boolean options = mixtureOptionGiven();
+        if (type == null) {
+            if (options) {
+                throw new UserInputException("--imatrix, --tensor-type, --output-tensor-type, --token-embedding-type,"
+                        + " --leave-output-tensor and --pure need a llama.cpp file type: add --type (e.g. Q4_K_M)");
+            }
+            return null;
+        }
+        if (!options && DType.parse(type).isPresent()) {
+            return null;
+        }
+        LlamaFtype ftype = LlamaFtype.parse(type).filter(f -> !type.trim().matches("\\d+"))
+                .orElseThrow(() -> new UserInputException(options
+                        ? "'" + type + "' is not a llama.cpp file type (needed with the llama-quantize options); "
+                                + "file types:\n" + QuantizeCommand.ftypeTable()
+                        : unknownType(type)));
+        if (format != TargetFormat.GGUF) {
+            throw new UserInputException("the llama.cpp file type " + ftype.name() + " applies to GGUF output only");
+        }
+        if (outtype != null) {
+            throw new UserInputException("give either --type or --outtype, not both");
+        }
+        List<TensorTypeOverride> tt = new ArrayList<>();
+        try {
+            for (String s : tensorTypes) {
+                tt.add(TensorTypeOverride.parse(s));
+            }
+            return QuantizeOptions.of(ftype).withPure(pure).withLeaveOutputTensor(leaveOutputTensor)
+                    .withOutputTensorType(ggmlType(outputTensorType))
+                    .withTokenEmbeddingType(ggmlType(tokenEmbeddingType)).withTensorTypes(tt);
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException(e.getMessage());
+        }
+    }
+
+    private static DType ggmlType(String name) {
+        return name == null ? null : TensorTypeOverride.parseGgmlType(name);
+    }
+
+    static DType parseType(String name) {
+        return DType.parse(name).orElseThrow(() -> new UserInputException(unknownType(name)));
+    }
+
+    private static String unknownType(String name) {
+        return "unknown type '" + name + "'; use a ggml type name such as F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K "
+                + "(safetensors also takes F8_E4M3, F8_E5M2), or a llama.cpp file type such as Q4_K_M, Q5_K_S";
     }
 
     /** {@code --type} or {@code --outtype} (not both); null means auto. */

@@ -94,6 +94,28 @@ class CliEndToEndTest {
     }
 
     @Test
+    void convertTakesALlamaCppFileTypeMixture() throws Exception {
+        Path out = dir.resolve("mix.gguf");
+        CliRun r = CliRun.of("convert", CliRun.sampleModel(), "-o", out, "--type", "q4_k_m", "-q");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        try (var m = io.weightcast.formats.gguf.GgufReader.open(out)) {
+            var types = new java.util.TreeMap<String, String>();
+            m.tensors().forEach(t -> types.put(t.name(), t.dtype().displayName()));
+            assertThat(types).containsEntry("output.weight", "Q6_K").containsEntry("blk.0.attn_q.weight", "Q4_K")
+                    .containsEntry("output_norm.weight", "F32");
+            assertThat(m.ggufMetadata().get("general.file_type").orElseThrow().asLong()).isEqualTo(15);
+        }
+        // a llama-quantize option turns a plain type into its file type; without one a ggml type stays uniform
+        CliRun pure = CliRun.of("convert", CliRun.sampleModel(), "-o", dir.resolve("p.gguf"), "--type", "Q6_K",
+                "--pure", "--leave-output-tensor", "--dry-run");
+        assertThat(pure.exitCode()).as(pure.err()).isZero();
+        assertThat(pure.out()).containsPattern("output\\.weight.*F16");
+        CliRun noType = CliRun.of("convert", CliRun.sampleModel(), "-o", dir.resolve("n.gguf"), "--pure");
+        assertThat(noType.exitCode()).isEqualTo(2);
+        assertThat(noType.err()).contains("need a llama.cpp file type");
+    }
+
+    @Test
     void everyCommandHasHelp() {
         for (String cmd : new String[] {"inspect", "convert", "dequantize", "verify"}) {
             CliRun r = CliRun.of(cmd, "--help");

@@ -23,9 +23,18 @@ public final class GgmlRounding {
         return Math.copySign(b, v);
     }
 
-    /** ggml's {@code nearest_int}: round half to even, exact for |f| ≤ 4194303 (the k-quants). */
+    /** ggml's {@code GROUP_MAX_EPS}: (sub-)blocks whose largest |x| is below it are "all zero". */
+    public static final float GROUP_MAX_EPS = 1e-15f;
+
+    /**
+     * ggml's {@code nearest_int}: adds 1.5·2^23 and reads the low 23 mantissa bits. Round half to even for
+     * |f| ≤ 4194303; outside that range (and for NaN/inf) it returns what the C code returns — garbage in
+     * [-2^22, 2^22), which the callers then clamp — so it is reproduced bit for bit rather than replaced by
+     * {@code rint}. The one scalar implementation every codec uses (the Vector API twin is
+     * {@code vector.KQuantLanes.nearestInt}).
+     */
     public static int nearestInt(float f) {
-        return (int) Math.rint(f);
+        return (Float.floatToRawIntBits(f + 12582912.0f) & 0x007FFFFF) - 0x00400000;
     }
 
     /**

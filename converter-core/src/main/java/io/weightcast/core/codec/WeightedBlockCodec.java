@@ -25,15 +25,36 @@ public abstract class WeightedBlockCodec extends BlockCodec {
     @Override
     public final void encodeRows(float[] src, int srcOffset, int rows, int rowLength, float[] importance,
             MemorySegment dst, long dstOffset) {
-        if (importance == null) {
-            encode(src, srcOffset, Math.multiplyExact(rows, rowLength), dst, dstOffset);
-            return;
-        }
-        DType t = type();
+        encodeRows(this, src, srcOffset, rows, rowLength, importance, dst, dstOffset,
+                (x, xo, blocks, qw, y, p) -> encodeBlocks(x, xo, blocks, qw, 0, y, p));
+    }
+
+    /**
+     * Encodes {@code blocks} consecutive blocks of one row from {@code x[xo..]} into {@code y} at {@code p},
+     * weighted by {@code qw} (the row's importance: block b uses {@code qw[blockSize·b ..]}).
+     */
+    @FunctionalInterface
+    public interface RowEncoder {
+        void encode(float[] x, int xo, int blocks, float[] qw, MemorySegment y, long p);
+    }
+
+    /**
+     * The {@code encodeRows} of every imatrix codec: checks the arguments, then encodes each row with the
+     * importance weights of its columns, as ggml's {@code quantize_<type>} does row by row. Without importance
+     * it is {@code codec.encode}.
+     */
+    public static void encodeRows(BlockCodec codec, float[] src, int srcOffset, int rows, int rowLength,
+            float[] importance, MemorySegment dst, long dstOffset, RowEncoder enc) {
+        DType t = codec.type();
         int bs = t.blockSize();
         if (rows < 0 || rowLength < 0 || rowLength % bs != 0) {
             throw new IllegalArgumentException(rows + " rows of " + rowLength + " elements are not whole " + t
                     + " blocks of " + bs);
+        }
+        int count = Math.multiplyExact(rows, rowLength);
+        if (importance == null) {
+            codec.encode(src, srcOffset, count, dst, dstOffset);
+            return;
         }
         if (importance.length < rowLength) {
             throw new IllegalArgumentException("importance has " + importance.length + " values, rows have "
@@ -41,10 +62,10 @@ public abstract class WeightedBlockCodec extends BlockCodec {
         }
         int blocks = rowLength / bs;
         long rowBytes = (long) blocks * t.blockBytes();
-        Objects.checkFromIndexSize(srcOffset, Math.multiplyExact(rows, rowLength), src.length);
+        Objects.checkFromIndexSize(srcOffset, count, src.length);
         Objects.checkFromIndexSize(dstOffset, rowBytes * rows, dst.byteSize());
         for (int r = 0; r < rows; r++) {
-            encodeBlocks(src, srcOffset + r * rowLength, blocks, importance, 0, dst, dstOffset + r * rowBytes);
+            enc.encode(src, srcOffset + r * rowLength, blocks, importance, dst, dstOffset + r * rowBytes);
         }
     }
 

@@ -82,6 +82,24 @@ public final class ConvertService {
      * tokenizer); empty for other directions, or when {@code keepNames} asks for the plain tensor copy.
      */
     public static Optional<HfGgufPlan> hfPlan(ConvertRequest request, ModelFile source) throws IOException {
+        Optional<HfGgufPlan> hf = hfPlanWithoutMixture(request, source);
+        if (request.mixture() == null) {
+            return hf;
+        }
+        if (hf.isEmpty()) {
+            throw new IllegalArgumentException("the llama.cpp file type " + request.mixture().ftype().name()
+                    + " applies to a checkpoint converted to GGUF with its architecture mapped"
+                    + (source instanceof GgufModel ? "; to requantize a GGUF use 'weightcast quantize'" : ""));
+        }
+        List<String> warnings = new java.util.ArrayList<>();
+        HfGgufPlan mixed = ConvertMixture.apply(hf.get(), request.mixture(), request.imatrix(), warnings);
+        List<String> notes = new java.util.ArrayList<>(mixed.notes());
+        warnings.forEach(w -> notes.add("warning: " + w));
+        return Optional.of(new HfGgufPlan(mixed.plan(), mixed.metadata(), mixed.mapping(), mixed.type(), notes));
+    }
+
+    private static Optional<HfGgufPlan> hfPlanWithoutMixture(ConvertRequest request, ModelFile source)
+            throws IOException {
         if (request.format() != TargetFormat.GGUF || source instanceof GgufModel || request.keepNames()) {
             if (request.vocabFrom() != null) {
                 throw new IllegalArgumentException("--vocab-from applies only to a checkpoint converted to GGUF with "

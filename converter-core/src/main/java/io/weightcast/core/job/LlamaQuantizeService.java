@@ -107,23 +107,7 @@ public final class LlamaQuantizeService {
         GgufMetadata input = model.ggufMetadata();
         ModelHparams hp = ModelHparams.from(input);
 
-        ImportanceMatrix imatrix = null;
-        if (r.imatrix() != null) {
-            imatrix = ImportanceMatrix.read(r.imatrix()).filter(r.includeWeights(), r.excludeWeights());
-            for (var e : imatrix.weights().entrySet()) {
-                for (float f : e.getValue()) {
-                    if (!Float.isFinite(f)) {
-                        throw new IllegalArgumentException(r.imatrix() + ": imatrix entry '" + e.getKey()
-                                + "' contains the non-finite value " + f);
-                    }
-                }
-            }
-            if (imatrix.size() == 0) {
-                imatrix = null; // as llama-quantize: an empty (filtered) imatrix is no imatrix
-            }
-        } else if (!r.includeWeights().isEmpty() || !r.excludeWeights().isEmpty()) {
-            throw new IllegalArgumentException("--include-weights/--exclude-weights need --imatrix");
-        }
+        ImportanceMatrix imatrix = readImatrix(r.imatrix(), r.includeWeights(), r.excludeWeights());
 
         List<QuantTensor> qts = order.stream().map(t -> QuantTensor.ofShape(t.name(), t.shape(), t.dtype()))
                 .toList();
@@ -163,29 +147,7 @@ public final class LlamaQuantizeService {
                     throw new IllegalArgumentException(src.file() + ": tensor '" + src.name()
                             + "': cannot dequantize/convert tensor type " + src.dtype().displayName());
                 }
-                if (imatrix != null) {
-                    float[] w = imatrix.weights().get(src.name());
-                    long expected = d.tensor().ne(0) * d.tensor().ne(2);
-                    if (w == null) {
-                        warnings.add(src.name() + ": no importance matrix entry; quantized without one");
-                    } else if (w.length == expected) {
-                        importance = w;
-                    } else if (!src.name().equals("token_embd.weight")
-                            && !src.name().equals("per_layer_token_embd.weight")) {
-                        throw new IllegalArgumentException(r.imatrix() + ": imatrix entry '" + src.name() + "' has "
-                                + w.length + " values but the tensor needs ne[0] x ne[2] = " + d.tensor().ne(0)
-                                + " x " + d.tensor().ne(2) + " = " + expected + " (was the imatrix computed on "
-                                + "another model?)");
-                    } else {
-                        warnings.add(src.name() + ": imatrix size " + w.length + " differs from " + expected
-                                + "; token embeddings are quantized without it");
-                    }
-                }
-                if (d.requiresImatrix() && importance == null) {
-                    throw new IllegalArgumentException("missing importance matrix for tensor '" + src.name()
-                            + "' in a very low-bit quantization (" + d.target().displayName() + "); the result "
-                            + "would be garbage");
-                }
+                importance = importanceFor(src.name(), d, imatrix, r.imatrix(), warnings);
             }
             jobs.add(new TensorJob(src, new TensorSpec(src.name(), src.shape(), d.target()), importance));
         }
@@ -208,6 +170,79 @@ public final class LlamaQuantizeService {
                 warnings, requires);
     }
 
+    /**
+     * Reads and filters an importance matrix as llama-quantize does; null without a file or when nothing is left
+     * after filtering. Non-finite entries are refused.
+     */
+    static ImportanceMatrix readImatrix(Path file, List<String> include, List<String> exclude) throws IOException {
+        if (file == null) {
+            if (!include.isEmpty() || !exclude.isEmpty()) {
+                throw new IllegalArgumentException("--include-weights/--exclude-weights need --imatrix");
+            }
+            return null;
+        }
+        ImportanceMatrix imatrix = ImportanceMatrix.read(file).filter(include, exclude);
+        for (var e : imatrix.weights().entrySet()) {
+            for (float f : e.getValue()) {
+                if (!Float.isFinite(f)) {
+                    throw new IllegalArgumentException(file + ": imatrix entry '" + e.getKey()
+                            + "' contains the non-finite value " + f);
+                }
+            }
+        }
+        return imatrix.size() == 0 ? null : imatrix; // as llama-quantize: an empty (filtered) imatrix is no imatrix
+    }
+
+    /**
+     * The importance vector llama-quantize passes for a tensor it quantizes (null: none), with its checks: a size
+     * that does not match {@code ne[0] x ne[2]} is an error except for token embeddings, and the very-low-bit
+     * types that require an imatrix refuse to run without one.
+     */
+    static float[] importanceFor(String name, Decision d, ImportanceMatrix imatrix, Path imatrixFile,
+                                 List<String> warnings) {
+        float[] importance = null;
+        if (imatrix != null) {
+            float[] w = imatrix.weights().get(name);
+            long expected = d.tensor().ne(0) * d.tensor().ne(2);
+            if (w == null) {
+                warnings.add(name + ": no importance matrix entry; quantized without one");
+            } else if (w.length == expected) {
+                importance = w;
+            } else if (!name.equals("token_embd.weight") && !name.equals("per_layer_token_embd.weight")) {
+                throw new IllegalArgumentException(imatrixFile + ": imatrix entry '" + name + "' has "
+                        + w.length + " values but the tensor needs ne[0] x ne[2] = " + d.tensor().ne(0)
+                        + " x " + d.tensor().ne(2) + " = " + expected + " (was the imatrix computed on "
+                        + "another model?)");
+            } else {
+                warnings.add(name + ": imatrix size " + w.length + " differs from " + expected
+                        + "; token embeddings are quantized without it");
+            }
+        }
+        if (d.requiresImatrix() && importance == null) {
+            throw new IllegalArgumentException("missing importance matrix for tensor '" + name
+                    + "' in a very low-bit quantization (" + d.target().displayName() + "); the result "
+                    + "would be garbage");
+        }
+        return importance;
+    }
+
+    /** The {@code quantize.imatrix.*} KVs llama-quantize records (empty without an imatrix). */
+    static List<KvOverride> imatrixKvs(ImportanceMatrix imatrix, String name) {
+        List<KvOverride> overrides = new ArrayList<>();
+        if (imatrix != null) {
+            overrides.add(new KvOverride(KV_IMATRIX_FILE, GgufValue.string(truncate127(name))));
+            if (!imatrix.datasets().isEmpty()) {
+                overrides.add(new KvOverride(KV_IMATRIX_DATASET,
+                        GgufValue.string(truncate127(imatrix.datasets().getFirst()))));
+            }
+            overrides.add(new KvOverride(KV_IMATRIX_ENTRIES, GgufValue.uint32(imatrix.size())));
+            if (imatrix.chunkCount() > 0) {
+                overrides.add(new KvOverride(KV_IMATRIX_CHUNKS, GgufValue.uint32(imatrix.chunkCount())));
+            }
+        }
+        return overrides;
+    }
+
     /** llama-quantize's KV order (see the class comment). */
     static GgufMetadata metadata(GgufMetadata input, QuantizeRequest r, ImportanceMatrix imatrix) {
         GgufMetadata kv = new GgufMetadata(input);
@@ -218,16 +253,7 @@ public final class LlamaQuantizeService {
         GgufMetadata.SPLIT_KEYS.forEach(kv::remove);
         List<KvOverride> overrides = new ArrayList<>(r.kvOverrides());
         if (imatrix != null) {
-            String name = r.imatrixName() != null ? r.imatrixName() : r.imatrix().toString();
-            overrides.add(new KvOverride(KV_IMATRIX_FILE, GgufValue.string(truncate127(name))));
-            if (!imatrix.datasets().isEmpty()) {
-                overrides.add(new KvOverride(KV_IMATRIX_DATASET,
-                        GgufValue.string(truncate127(imatrix.datasets().getFirst()))));
-            }
-            overrides.add(new KvOverride(KV_IMATRIX_ENTRIES, GgufValue.uint32(imatrix.size())));
-            if (imatrix.chunkCount() > 0) {
-                overrides.add(new KvOverride(KV_IMATRIX_CHUNKS, GgufValue.uint32(imatrix.chunkCount())));
-            }
+            overrides.addAll(imatrixKvs(imatrix, r.imatrixName() != null ? r.imatrixName() : r.imatrix().toString()));
         }
         for (KvOverride ov : overrides) {
             kv.remove(ov.key());

@@ -7,6 +7,8 @@ import io.weightcast.core.engine.EngineOptions;
 import io.weightcast.core.job.ConvertRequest;
 import io.weightcast.core.job.ConvertService;
 import io.weightcast.core.plan.TargetFormat;
+import io.weightcast.core.plan.llama.LlamaFtype;
+import io.weightcast.core.plan.llama.QuantizeOptions;
 import io.weightcast.formats.tensor.DType;
 import io.weightcast.testdata.Npy;
 import io.weightcast.testdata.SharedTestData;
@@ -178,10 +180,36 @@ class LlamaCppLogitsTest {
     @Test
     void q4_K_MByLlamaQuantizeOfOurF16Runs() throws IOException {
         Path theirs = tmp.resolve("tiny-q4_k_m-llama-quantize.gguf");
-        peer.quantize(convert(DType.F16), theirs, 15, 1);
+        if (!Files.exists(theirs)) {
+            peer.quantize(convert(DType.F16), theirs, 15, 1);
+        }
         Diff ref = evaluate(theirs, "Q4_K_M (llama-quantize of the weightcast F16)");
         // a 2-layer model with 256-wide rows is small for 4-bit: this records what llama.cpp's own tool reaches
         assertThat(ref.meanKl()).isLessThan(0.3);
+    }
+
+    /*
+     * One-pass convert --type Q4_K_M (the mixture applied while converting, from the f32 values) against the
+     * two-step path (F16 GGUF, then llama_model_quantize). Same types per tensor (ConvertMixtureParityTest); the
+     * one pass quantizes unrounded f32 weights, so it should be as close to transformers or closer. The bound
+     * allows 1.25x llama-quantize's KL: on a 2-layer model a different rounding of a few blocks moves the KL by
+     * a few percent either way, which says nothing about either tool.
+     */
+    @Test
+    void q4_K_MInOnePassIsAsCloseAsLlamaQuantizeOfOurF16() throws IOException {
+        Path ours = tmp.resolve("tiny-q4_k_m-one-pass.gguf");
+        ConvertService.convert(new ConvertRequest(model, ours, TargetFormat.GGUF, null, EngineOptions.defaults(), 0)
+                .withMixture(QuantizeOptions.of(LlamaFtype.Q4_K_M), null), (n, d, t) -> { });
+        Path theirs = tmp.resolve("tiny-q4_k_m-llama-quantize.gguf");
+        if (!Files.exists(theirs)) {
+            peer.quantize(convert(DType.F16), theirs, LlamaFtype.Q4_K_M.id(), 1);
+        }
+        Diff one = evaluate(ours, "Q4_K_M (weightcast convert, one pass from f32)");
+        Diff ref = evaluate(theirs, "Q4_K_M (llama-quantize of the weightcast F16)");
+        System.out.printf(Locale.ROOT, "[llama.cpp logits] Q4_K_M mean KL: one pass %.4e, llama-quantize %.4e "
+                + "(ratio %.3f)%n", one.meanKl(), ref.meanKl(), one.meanKl() / ref.meanKl());
+        assertThat(one.meanKl()).isLessThanOrEqualTo(ref.meanKl() * 1.25);
+        assertThat(one.maxAbs()).isLessThan(Math.max(1.0, ref.maxAbs() * 1.5));
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.weightcast.core.codec.scalar;
 
 import static io.weightcast.core.codec.Layouts.BYTE;
 
+import io.weightcast.core.codec.GgmlRounding;
 import io.weightcast.core.codec.Fp16;
 import io.weightcast.core.codec.WeightedBlockCodec;
 import io.weightcast.formats.tensor.DType;
@@ -74,7 +75,7 @@ public final class IQ4_XSScalar extends WeightedBlockCodec {
         float id = d != 0 ? 1 / d : 0.0f;
         int scalesH = 0;
         for (int ib = 0; ib < 8; ++ib) {
-            int l = KQuantSymmetric.nearestInt(id * s.scales[ib]);
+            int l = GgmlRounding.nearestInt(id * s.scales[ib]);
             l = Math.max(-32, Math.min(31, l));
             float dl = d * l;
             s.idl[ib] = dl != 0 ? 1 / dl : 0.0f;

@@ -1,5 +1,7 @@
 package io.weightcast.core.codec.scalar;
 
+import io.weightcast.core.codec.GgmlRounding;
+
 /**
  * The IQ4_NL / IQ4_XS quantizer core ({@code quantize_row_iq4_nl_impl} of ggml with 32-element blocks, 16
  * non-linear levels and {@code ntry = 7}, the path {@code ggml_quantize_chunk} takes with or without an imatrix),
@@ -57,7 +59,7 @@ public final class Iq4Math {
                 max = x[xo + j];
             }
         }
-        if (amax < KQuantSymmetric.GROUP_MAX_EPS) {
+        if (amax < GgmlRounding.GROUP_MAX_EPS) {
             return 0;
         }
         float d = -max / VALUES[0];

@@ -1,8 +1,8 @@
 package io.weightcast.core.codec.scalar;
 
-import io.weightcast.core.codec.BlockCodec;
-import java.lang.foreign.MemorySegment;
-import java.util.Objects;
+import static io.weightcast.core.codec.GgmlRounding.GROUP_MAX_EPS;
+import static io.weightcast.core.codec.GgmlRounding.nearestInt;
+
 
 /**
  * The asymmetric (scale + min) helpers of ggml's k-quants, written after {@code ggml-quants.c} (gguf.md §3.1):
@@ -21,19 +21,6 @@ public final class KQuantAsymmetric {
 
     /** {@code QK_K}: elements per k-quant super-block. */
     public static final int QK_K = 256;
-
-    /** ggml's {@code GROUP_MAX_EPS}. */
-    static final float GROUP_MAX_EPS = 1e-15f;
-
-    /**
-     * ggml's {@code nearest_int}, bit for bit including its out-of-range behaviour: add {@code 1.5·2^23}, keep
-     * the low 23 bits of the sum, subtract {@code 2^22}. Equals round-half-even for |f| ≤ 4194303; beyond that
-     * (and for NaN/inf) it returns the same garbage ggml's release build computes.
-     */
-    public static int nearestInt(float f) {
-        float val = f + 12582912.0f;
-        return (Float.floatToRawIntBits(val) & 0x007FFFFF) - 0x00400000;
-    }
 
     /**
      * {@code make_qkx2_quants} ({@code qkx3 == false}) or {@code make_qkx3_quants} ({@code qkx3 == true}; then
@@ -233,44 +220,5 @@ public final class KQuantAsymmetric {
     /** {@code get_scale_min_k4}'s min of sub-block {@code j}. */
     public static int minK4(int j, int[] q) {
         return j < 4 ? q[j + 4] & 63 : (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
-    }
-
-    /**
-     * Encodes {@code blocks} consecutive super-blocks of one row from {@code x[xo..]} into {@code y} at {@code p},
-     * weighted by {@code qw} (the row's importance: block b uses {@code qw[256·b ..]}).
-     */
-    @FunctionalInterface
-    public interface WeightedRunEncoder {
-        void encode(float[] x, int xo, int blocks, float[] qw, MemorySegment y, long p);
-    }
-
-    /**
-     * The {@code encodeRows} of the imatrix k-quant codecs: checks the arguments, then encodes each row with the
-     * importance weights of its columns, as ggml's {@code quantize_<type>} does row by row. Without importance
-     * it is {@code codec.encode}.
-     */
-    public static void encodeRows(BlockCodec codec, float[] src, int srcOffset, int rows, int rowLength,
-            float[] importance, MemorySegment dst, long dstOffset, WeightedRunEncoder enc) {
-        if (rows < 0 || rowLength < 0 || rowLength % QK_K != 0) {
-            throw new IllegalArgumentException(rows + " rows of " + rowLength + " elements are not whole "
-                    + codec.type() + " blocks of " + QK_K);
-        }
-        int count = Math.multiplyExact(rows, rowLength);
-        if (importance == null) {
-            codec.encode(src, srcOffset, count, dst, dstOffset);
-            return;
-        }
-        if (importance.length != rowLength) {
-            throw new IllegalArgumentException("importance has " + importance.length + " weights, rows have "
-                    + rowLength + " elements");
-        }
-        int bb = codec.type().blockBytes();
-        int blocksPerRow = rowLength / QK_K;
-        long rowBytes = (long) blocksPerRow * bb;
-        Objects.checkFromIndexSize(srcOffset, count, src.length);
-        Objects.checkFromIndexSize(dstOffset, rows * rowBytes, dst.byteSize());
-        for (int r = 0; r < rows; r++) {
-            enc.encode(src, srcOffset + r * rowLength, blocksPerRow, importance, dst, dstOffset + r * rowBytes);
-        }
     }
 }

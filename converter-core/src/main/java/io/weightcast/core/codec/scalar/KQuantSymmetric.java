@@ -1,5 +1,9 @@
 package io.weightcast.core.codec.scalar;
 
+
+import static io.weightcast.core.codec.GgmlRounding.GROUP_MAX_EPS;
+import static io.weightcast.core.codec.GgmlRounding.nearestInt;
+
 /**
  * ggml's symmetric k-quant search routines (gguf.md §3.1), shared by Q6_K and Q3_K (scalar reference and the
  * vector codecs' per-super-block finishing steps). Every expression is evaluated in C's order and types: sums are
@@ -8,19 +12,6 @@ package io.weightcast.core.codec.scalar;
 public final class KQuantSymmetric {
 
     private KQuantSymmetric() {}
-
-    /** ggml's {@code GROUP_MAX_EPS}: sub-blocks whose largest |x| is below it are "all zero". */
-    public static final float GROUP_MAX_EPS = 1e-15f;
-
-    /**
-     * ggml's {@code nearest_int}: adds 1.5·2^23 and reads the low 23 mantissa bits. Round half to even for
-     * |f| ≤ 4194303; outside that range (and for NaN/inf) it returns what the C code returns — garbage in
-     * [-2^22, 2^22), which the callers then clamp — so it is reproduced bit for bit rather than replaced by
-     * {@code rint}.
-     */
-    public static int nearestInt(float f) {
-        return (Float.floatToRawIntBits(f + 12582912.0f) & 0x007FFFFF) - 0x00400000;
-    }
 
     /**
      * ggml's {@code make_qx_quants(n, nmax, x, L, rmse_type = 1, qw)}: signed scale, codes {@code L[i] =

@@ -2,6 +2,7 @@ package io.weightcast.core.codec.scalar;
 
 import static io.weightcast.core.codec.Layouts.BYTE;
 
+import io.weightcast.core.codec.GgmlRounding;
 import io.weightcast.core.codec.Fp16;
 import io.weightcast.core.codec.WeightedBlockCodec;
 import io.weightcast.formats.tensor.DType;
@@ -88,7 +89,7 @@ public final class Q3_KScalar extends WeightedBlockCodec {
         if (maxScale != 0) {
             float iscale = -32.0f / maxScale;
             for (int j = 0; j < 16; ++j) {
-                int l = (byte) KQuantSymmetric.nearestInt(iscale * scales[j]);
+                int l = (byte) GgmlRounding.nearestInt(iscale * scales[j]);
                 packScale(out, j, Math.max(-32, Math.min(31, l)) + 32);
             }
             dh = Fp16.fromFloat(1 / iscale);
@@ -138,7 +139,7 @@ public final class Q3_KScalar extends WeightedBlockCodec {
                 continue;
             }
             for (int ii = 0; ii < 16; ++ii) {
-                int l = KQuantSymmetric.nearestInt(x[o + 16 * j + ii] / d);
+                int l = GgmlRounding.nearestInt(x[o + 16 * j + ii] / d);
                 L[16 * j + ii] = (byte) (Math.max(-4, Math.min(3, l)) + 4);
             }
         }

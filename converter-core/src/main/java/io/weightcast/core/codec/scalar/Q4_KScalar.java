@@ -3,7 +3,7 @@ package io.weightcast.core.codec.scalar;
 import static io.weightcast.core.codec.Layouts.BYTE;
 import static io.weightcast.core.codec.Layouts.LE_SHORT;
 import static io.weightcast.core.codec.scalar.KQuantAsymmetric.QK_K;
-import static io.weightcast.core.codec.scalar.KQuantAsymmetric.nearestInt;
+import static io.weightcast.core.codec.GgmlRounding.nearestInt;
 
 import io.weightcast.core.codec.BlockCodec;
 import io.weightcast.core.codec.Fp16;
@@ -175,7 +175,7 @@ public final class Q4_KScalar extends BlockCodec {
     public void encodeRows(float[] src, int srcOffset, int rows, int rowLength, float[] importance,
             MemorySegment dst, long dstOffset) {
         Scratch s = new Scratch();
-        KQuantAsymmetric.encodeRows(this, src, srcOffset, rows, rowLength, importance, dst, dstOffset,
+        io.weightcast.core.codec.WeightedBlockCodec.encodeRows(this, src, srcOffset, rows, rowLength, importance, dst, dstOffset,
                 (x, xo, blocks, qw, y, p) -> {
                     for (int b = 0; b < blocks; b++) {
                         encodeBlockWeighted(x, xo + b * QK_K, qw, b * QK_K, y, p + (long) b * BLOCK_BYTES, s);

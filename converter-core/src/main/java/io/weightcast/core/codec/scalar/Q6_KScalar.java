@@ -2,6 +2,7 @@ package io.weightcast.core.codec.scalar;
 
 import static io.weightcast.core.codec.Layouts.BYTE;
 
+import io.weightcast.core.codec.GgmlRounding;
 import io.weightcast.core.codec.Fp16;
 import io.weightcast.core.codec.WeightedBlockCodec;
 import io.weightcast.formats.tensor.DType;
@@ -56,7 +57,7 @@ public final class Q6_KScalar extends WeightedBlockCodec {
                 maxScale = scales[ib];
             }
         }
-        if (maxAbsScale < KQuantSymmetric.GROUP_MAX_EPS) {
+        if (maxAbsScale < GgmlRounding.GROUP_MAX_EPS) {
             java.util.Arrays.fill(out, (byte) 0);
             MemorySegment.copy(out, 0, y, BYTE, p, BLOCK_BYTES);
             return;
@@ -67,7 +68,7 @@ public final class Q6_KScalar extends WeightedBlockCodec {
         out[209] = (byte) (dh >> 8);
         float dAll = Fp16.toFloat(dh);
         for (int ib = 0; ib < 16; ++ib) {
-            out[192 + ib] = (byte) Math.min(127, KQuantSymmetric.nearestInt(iscale * scales[ib]));
+            out[192 + ib] = (byte) Math.min(127, GgmlRounding.nearestInt(iscale * scales[ib]));
         }
         for (int j = 0; j < 16; ++j) {
             float d = dAll * out[192 + j];
@@ -75,7 +76,7 @@ public final class Q6_KScalar extends WeightedBlockCodec {
                 continue;
             }
             for (int ii = 0; ii < 16; ++ii) {
-                int l = KQuantSymmetric.nearestInt(x[o + 16 * j + ii] / d);
+                int l = GgmlRounding.nearestInt(x[o + 16 * j + ii] / d);
                 L[16 * j + ii] = (byte) (Math.max(-32, Math.min(31, l)) + 32);
             }
         }

@@ -4,7 +4,7 @@ import static io.weightcast.core.codec.Layouts.BYTE;
 import static io.weightcast.core.codec.Layouts.LE_FLOAT;
 import static io.weightcast.core.codec.Layouts.LE_SHORT;
 import static io.weightcast.core.codec.scalar.KQuantAsymmetric.QK_K;
-import static io.weightcast.core.codec.scalar.KQuantAsymmetric.nearestInt;
+import static io.weightcast.core.codec.GgmlRounding.nearestInt;
 
 import io.weightcast.core.codec.BlockCodec;
 import io.weightcast.formats.tensor.DType;

@@ -7,6 +7,7 @@ import static io.weightcast.core.codec.vector.VectorSpecs.F;
 import static io.weightcast.core.codec.vector.VectorSpecs.I;
 import static io.weightcast.core.codec.vector.VectorSpecs.L;
 
+import io.weightcast.core.codec.GgmlRounding;
 import io.weightcast.core.codec.BlockCodec;
 import io.weightcast.core.codec.Fp16;
 import io.weightcast.core.codec.scalar.KQuantAsymmetric;
@@ -67,7 +68,7 @@ abstract class K4ScaleMinVector extends BlockCodec {
     public final void encodeRows(float[] src, int srcOffset, int rows, int rowLength, float[] importance,
             MemorySegment dst, long dstOffset) {
         Work w = new Work();
-        KQuantAsymmetric.encodeRows(this, src, srcOffset, rows, rowLength, importance, dst, dstOffset,
+        io.weightcast.core.codec.WeightedBlockCodec.encodeRows(this, src, srcOffset, rows, rowLength, importance, dst, dstOffset,
                 (x, xo, blocks, qw, y, p) -> run(x, xo, blocks, qw, y, p, w));
     }
 
@@ -129,8 +130,8 @@ abstract class K4ScaleMinVector extends BlockCodec {
             float invScale = maxScale > 0 ? 63.0f / maxScale : 0.0f;
             float invMin = maxMin > 0 ? 63.0f / maxMin : 0.0f;
             for (int j = 0; j < 8; j++) {
-                int ls = Math.min(63, KQuantAsymmetric.nearestInt(invScale * lanes.scale[lane0 + j]) & 0xFF);
-                int lm = Math.min(63, KQuantAsymmetric.nearestInt(invMin * lanes.theMin[lane0 + j]) & 0xFF);
+                int ls = Math.min(63, GgmlRounding.nearestInt(invScale * lanes.scale[lane0 + j]) & 0xFF);
+                int lm = Math.min(63, GgmlRounding.nearestInt(invMin * lanes.theMin[lane0 + j]) & 0xFF);
                 KQuantAsymmetric.packScaleMinK4(w.q, j, ls, lm);
             }
             dh = Fp16.fromFloat(maxScale / 63.0f);
@@ -165,7 +166,7 @@ abstract class K4ScaleMinVector extends BlockCodec {
             float dm = mAll * KQuantAsymmetric.minK4(j, w.q);
             for (int c = 0; c < 32; c += L) {
                 FloatVector v = FloatVector.fromArray(F, x, o + 32 * j + c).add(dm).div(d);
-                KQuantAsymmetricLanes.nearestInt(v).max(0).min(nmax).intoArray(w.codes, 32 * j + c);
+                KQuantLanes.nearestInt(v).max(0).min(nmax).intoArray(w.codes, 32 * j + c);
             }
         }
         pack(w.codes, y, p);

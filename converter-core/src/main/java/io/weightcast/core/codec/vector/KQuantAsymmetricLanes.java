@@ -22,7 +22,6 @@ import jdk.incubator.vector.VectorOperators;
  */
 final class KQuantAsymmetricLanes {
 
-    private static final float MAGIC = 12582912.0f;
 
     /** Weights {@code √(Σx²/n) + |x|} (Q4_K/Q5_K reference). */
     static final int W_RMS_PLUS_ABS = 0;
@@ -286,14 +285,10 @@ final class KQuantAsymmetricLanes {
 
     /** {@code clamp(nearest_int(v), 0, nmax)} as a float, ggml's bit trick lane by lane. */
     private static FloatVector quant(FloatVector v, int nmax) {
-        IntVector l = v.add(MAGIC).reinterpretAsInts().and(0x007FFFFF).sub(0x00400000).max(0).min(nmax);
+        IntVector l = KQuantLanes.nearestInt(v).max(0).min(nmax);
         return (FloatVector) l.convert(VectorOperators.I2F, 0);
     }
 
-    /** {@code nearest_int(v)} lane by lane (ggml's bit trick, garbage included outside ±4194303). */
-    static IntVector nearestInt(FloatVector v) {
-        return v.add(MAGIC).reinterpretAsInts().and(0x007FFFFF).sub(0x00400000);
-    }
 
     static {
         if (I.length() != L) {

@@ -4,6 +4,7 @@ import static io.weightcast.core.codec.vector.VectorSpecs.F;
 import static io.weightcast.core.codec.vector.VectorSpecs.I;
 import static io.weightcast.core.codec.vector.VectorSpecs.L;
 
+import io.weightcast.core.codec.GgmlRounding;
 import io.weightcast.core.codec.scalar.Iq4Math;
 import io.weightcast.core.codec.scalar.KQuantSymmetric;
 import jdk.incubator.vector.FloatVector;
@@ -22,7 +23,7 @@ final class KQuantLanes {
 
     private KQuantLanes() {}
 
-    private static final float EPS = KQuantSymmetric.GROUP_MAX_EPS;
+    private static final float EPS = GgmlRounding.GROUP_MAX_EPS;
     /** IQ4 level k−1/k midpoints doubled: {@code v[k-1] + v[k]}, k = 1..15. */
     private static final float[] MID2 = new float[16];
     /** {@code v[k] - v[k-1]}. */

@@ -9,6 +9,7 @@ import static io.weightcast.core.codec.vector.VectorSpecs.I;
 import static io.weightcast.core.codec.vector.VectorSpecs.L;
 import static io.weightcast.core.codec.vector.VectorSpecs.LE;
 
+import io.weightcast.core.codec.GgmlRounding;
 import io.weightcast.core.codec.BlockCodec;
 import io.weightcast.core.codec.Fp16;
 import io.weightcast.core.codec.scalar.KQuantAsymmetric;
@@ -59,7 +60,7 @@ final class Q2_KVector extends BlockCodec {
     public void encodeRows(float[] src, int srcOffset, int rows, int rowLength, float[] importance,
             MemorySegment dst, long dstOffset) {
         Work w = new Work();
-        KQuantAsymmetric.encodeRows(this, src, srcOffset, rows, rowLength, importance, dst, dstOffset,
+        io.weightcast.core.codec.WeightedBlockCodec.encodeRows(this, src, srcOffset, rows, rowLength, importance, dst, dstOffset,
                 (x, xo, blocks, qw, y, p) -> run(x, xo, blocks, qw, y, p, w));
     }
 
@@ -118,7 +119,7 @@ final class Q2_KVector extends BlockCodec {
             if (maxScale > 0) {
                 float iscale = q4scale / maxScale;
                 for (int j = 0; j < 16; j++) {
-                    w.sc[j] = KQuantAsymmetric.nearestInt(iscale * w.scales[j]) & 0xFF;
+                    w.sc[j] = GgmlRounding.nearestInt(iscale * w.scales[j]) & 0xFF;
                 }
                 dh = Fp16.fromFloat(maxScale / q4scale);
             } else {
@@ -128,7 +129,7 @@ final class Q2_KVector extends BlockCodec {
             if (maxMin > 0) {
                 float iscale = q4scale / maxMin;
                 for (int j = 0; j < 16; j++) {
-                    w.sc[j] = (w.sc[j] | (KQuantAsymmetric.nearestInt(iscale * w.mins[j]) << 4)) & 0xFF;
+                    w.sc[j] = (w.sc[j] | (GgmlRounding.nearestInt(iscale * w.mins[j]) << 4)) & 0xFF;
                 }
                 mh = Fp16.fromFloat(maxMin / q4scale);
             } else {
@@ -158,7 +159,7 @@ final class Q2_KVector extends BlockCodec {
             float dm = mAll * (w.sc[j] >> 4);
             for (int c = 0; c < 16; c += L) {
                 FloatVector v = FloatVector.fromArray(F, x, o + 16 * j + c).add(dm).div(d);
-                KQuantAsymmetricLanes.nearestInt(v).max(0).min(3).intoArray(w.codes, 16 * j + c);
+                KQuantLanes.nearestInt(v).max(0).min(3).intoArray(w.codes, 16 * j + c);
             }
         }
         for (int h = 0; h < 2; h++) {

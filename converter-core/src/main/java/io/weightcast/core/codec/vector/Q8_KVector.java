@@ -48,7 +48,7 @@ final class Q8_KVector extends BlockCodec {
             for (int g = 0; g < 16; g++) {
                 int sum = 0;
                 for (int c = 0; c < 16; c += L) {
-                    IntVector q = KQuantAsymmetricLanes.nearestInt(FloatVector.fromArray(F, src, o + 16 * g + c).mul(iscale))
+                    IntVector q = KQuantLanes.nearestInt(FloatVector.fromArray(F, src, o + 16 * g + c).mul(iscale))
                             .min(127);
                     ByteVector b = (ByteVector) q.convertShape(VectorOperators.I2B, B, 0);
                     b.intoMemorySegment(dst, p + 4 + 16 * g + c, LE);
