@@ -57,18 +57,58 @@ final class KQuantLanes {
         return v.add(12582912.0f).reinterpretAsInts().and(0x007FFFFF).sub(0x00400000);
     }
 
-    private static FloatVector toFloat(IntVector v) {
-        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+    private static final float MAGIC = 12582912.0f;
+
+    /**
+     * {@code clamp(nearest_int(v), -nmax, nmax-1)} as a float: ggml's bit trick on the sum's mantissa, turned back
+     * into a float by bits alone ({@code 2^23 + m − (2^23 + 2^22) = m − 2^22}, exact), then clamped with float
+     * min/max (exact on small integers). No int→float conversion and no int mask: with those, C2 on some machines
+     * (Zen 4) failed to intrinsify ("missing constant" for the conversion's species) and boxed every vector.
+     */
+    private static FloatVector quant(FloatVector v, float lo, float hi) {
+        return v.add(MAGIC).reinterpretAsInts().and(0x007FFFFF).or(0x4B000000).reinterpretAsFloats().sub(MAGIC)
+                .min(hi).max(lo);
+    }
+
+    // Lane state between the phases, one float per lane at st[slot·L + k] (a scratch of STATE·L floats). The
+    // searches are split into small methods with no vector values across calls, as in KQuantAsymmetricLanes, so
+    // that C2 inlines every Vector API call in each of them whatever context they are compiled in.
+    private static final int AMAX = 0;
+    private static final int MAX = 1;
+    private static final int SCALE = 2;
+    private static final int BEST = 3;
+    private static final int BEST_ISCALE = 4;
+    private static final int SUMLX = 5;
+    private static final int SUML2 = 6;
+    private static final int ACTIVE = 7;
+    /** Floats per lane of the state scratch. */
+    static final int STATE = 8;
+
+    /** A state scratch for {@link #makeQxQuants} and {@link #makeQ3Quants}. */
+    static float[] state() {
+        return new float[STATE * L];
     }
 
     /**
-     * {@code make_qx_quants(n, nmax, x, L, 1, w)} per lane: scales to {@code scales[so..so+L)}, codes (0..2nmax-1)
-     * to {@code lt[i·L + k]}.
+     * {@code make_qx_quants(n, nmax, x, L, 1, w)} per lane: scales to {@code scales[so..so+L)}, codes (0..2nmax-1,
+     * as floats) to {@code lt[i·L + k]}; {@code st} from {@link #state()}.
      */
-    static void makeQxQuants(int n, int nmax, float[] xt, float[] wt, int[] lt, float[] scales, int so) {
-        FloatVector zero = FloatVector.zero(F);
-        FloatVector amax = zero;
-        FloatVector max = zero;
+    static void makeQxQuants(int n, int nmax, float[] xt, float[] wt, float[] lt, float[] scales, int so,
+            float[] st) {
+        signedAbsMax(n, xt, st);
+        qxFirst(n, nmax, xt, wt, st);
+        for (int is = -9; is <= 9; ++is) {
+            if (is != 0) {
+                qxTry(n, nmax, -(nmax + 0.1f * is), xt, wt, st);
+            }
+        }
+        qxCodes(n, nmax, xt, lt, scales, so, st);
+    }
+
+    /** amax = max |x| and max = the x that has it (first one on ties), per lane. */
+    private static void signedAbsMax(int n, float[] xt, float[] st) {
+        FloatVector amax = FloatVector.zero(F);
+        FloatVector max = amax;
         for (int i = 0; i < n; i++) {
             FloatVector x = FloatVector.fromArray(F, xt, i * L);
             FloatVector ax = x.abs();
@@ -76,106 +116,147 @@ final class KQuantLanes {
             amax = amax.blend(ax, gt);
             max = max.blend(x, gt);
         }
-        VectorMask<Float> allZero = amax.compare(VectorOperators.LT, EPS);
-        FloatVector iscale = FloatVector.broadcast(F, (float) -nmax).div(max);
-        FloatVector sumlx = zero;
-        FloatVector suml2 = zero;
+        amax.intoArray(st, AMAX * L);
+        max.intoArray(st, MAX * L);
+    }
+
+    /** Σ w·x·l and Σ w·l·l for the codes of {@code iscale}, into the state. */
+    private static void qxSums(int n, int nmax, FloatVector iscale, float[] xt, float[] wt, float[] st) {
+        float lo = -nmax;
+        float hi = nmax - 1;
+        FloatVector sumlx = FloatVector.zero(F);
+        FloatVector suml2 = sumlx;
         for (int i = 0; i < n; i++) {
             FloatVector x = FloatVector.fromArray(F, xt, i * L);
             FloatVector w = FloatVector.fromArray(F, wt, i * L);
-            FloatVector l = toFloat(nearestInt(iscale.mul(x)).min(nmax - 1).max(-nmax));
+            FloatVector l = quant(iscale.mul(x), lo, hi);
             sumlx = sumlx.add(w.mul(x).mul(l));
             suml2 = suml2.add(w.mul(l).mul(l));
         }
-        FloatVector scale = sumlx.div(suml2).blend(zero, suml2.compare(VectorOperators.EQ, 0.0f));
-        FloatVector best = scale.mul(sumlx);
-        FloatVector bestIscale = iscale;
-        for (int is = -9; is <= 9; ++is) {
-            if (is == 0) {
-                continue;
-            }
-            iscale = FloatVector.broadcast(F, -(nmax + 0.1f * is)).div(max);
-            sumlx = zero;
-            suml2 = zero;
-            for (int i = 0; i < n; i++) {
-                FloatVector x = FloatVector.fromArray(F, xt, i * L);
-                FloatVector w = FloatVector.fromArray(F, wt, i * L);
-                FloatVector l = toFloat(nearestInt(iscale.mul(x)).min(nmax - 1).max(-nmax));
-                sumlx = sumlx.add(w.mul(x).mul(l));
-                suml2 = suml2.add(w.mul(l).mul(l));
-            }
-            VectorMask<Float> better = suml2.compare(VectorOperators.GT, 0.0f)
-                    .and(sumlx.mul(sumlx).compare(VectorOperators.GT, best.mul(suml2)));
-            FloatVector s = sumlx.div(suml2);
-            scale = scale.blend(s, better);
-            best = best.blend(s.mul(sumlx), better);
-            bestIscale = bestIscale.blend(iscale, better);
-        }
-        VectorMask<Integer> zi = allZero.cast(I);
+        sumlx.intoArray(st, SUMLX * L);
+        suml2.intoArray(st, SUML2 * L);
+    }
+
+    private static void qxFirst(int n, int nmax, float[] xt, float[] wt, float[] st) {
+        FloatVector iscale = FloatVector.broadcast(F, (float) -nmax).div(FloatVector.fromArray(F, st, MAX * L));
+        qxSums(n, nmax, iscale, xt, wt, st);
+        FloatVector sumlx = FloatVector.fromArray(F, st, SUMLX * L);
+        FloatVector suml2 = FloatVector.fromArray(F, st, SUML2 * L);
+        FloatVector scale = sumlx.div(suml2).blend(0.0f, suml2.compare(VectorOperators.EQ, 0.0f));
+        scale.intoArray(st, SCALE * L);
+        scale.mul(sumlx).intoArray(st, BEST * L);
+        iscale.intoArray(st, BEST_ISCALE * L);
+    }
+
+    /** One scale of the search, {@code iscale = c / max}. */
+    private static void qxTry(int n, int nmax, float c, float[] xt, float[] wt, float[] st) {
+        FloatVector iscale = FloatVector.broadcast(F, c).div(FloatVector.fromArray(F, st, MAX * L));
+        qxSums(n, nmax, iscale, xt, wt, st);
+        qxAccept(iscale, st);
+    }
+
+    private static void qxAccept(FloatVector iscale, float[] st) {
+        FloatVector sumlx = FloatVector.fromArray(F, st, SUMLX * L);
+        FloatVector suml2 = FloatVector.fromArray(F, st, SUML2 * L);
+        FloatVector best = FloatVector.fromArray(F, st, BEST * L);
+        VectorMask<Float> better = suml2.compare(VectorOperators.GT, 0.0f)
+                .and(sumlx.mul(sumlx).compare(VectorOperators.GT, best.mul(suml2)));
+        FloatVector s = sumlx.div(suml2);
+        FloatVector.fromArray(F, st, SCALE * L).blend(s, better).intoArray(st, SCALE * L);
+        best.blend(s.mul(sumlx), better).intoArray(st, BEST * L);
+        FloatVector.fromArray(F, st, BEST_ISCALE * L).blend(iscale, better).intoArray(st, BEST_ISCALE * L);
+    }
+
+    private static void qxCodes(int n, int nmax, float[] xt, float[] lt, float[] scales, int so, float[] st) {
+        float lo = -nmax;
+        float hi = nmax - 1;
+        VectorMask<Float> allZero = FloatVector.fromArray(F, st, AMAX * L).compare(VectorOperators.LT, EPS);
+        FloatVector bestIscale = FloatVector.fromArray(F, st, BEST_ISCALE * L);
         for (int i = 0; i < n; i++) {
             FloatVector x = FloatVector.fromArray(F, xt, i * L);
-            IntVector l = nearestInt(bestIscale.mul(x)).min(nmax - 1).max(-nmax).add(nmax);
-            l.blend(0, zi).intoArray(lt, i * L);
+            quant(bestIscale.mul(x), lo, hi).add((float) nmax).blend(0.0f, allZero).intoArray(lt, i * L);
         }
-        scale.blend(zero, allZero).intoArray(scales, so);
+        FloatVector.fromArray(F, st, SCALE * L).blend(0.0f, allZero).intoArray(scales, so);
     }
 
     /**
-     * {@code make_q3_quants(n, nmax, x, L, true)} per lane (weights x²); outputs as {@link #makeQxQuants}, codes
-     * as floats. The codes are kept as floats inside too (exact small integers), so every mask is a float mask.
+     * {@code make_q3_quants(n, nmax, x, L, true)} per lane (weights x²); outputs as {@link #makeQxQuants}. The
+     * codes are kept as floats inside too (exact small integers), so every mask is a float mask.
      */
-    static void makeQ3Quants(int n, int nmax, float[] xt, float[] lt, float[] scales, int so) {
-        FloatVector zero = FloatVector.zero(F);
-        FloatVector amax = zero;
-        FloatVector max = zero;
-        for (int i = 0; i < n; i++) {
-            FloatVector x = FloatVector.fromArray(F, xt, i * L);
-            FloatVector ax = x.abs();
-            VectorMask<Float> gt = ax.compare(VectorOperators.GT, amax);
-            amax = amax.blend(ax, gt);
-            max = max.blend(x, gt);
+    static void makeQ3Quants(int n, int nmax, float[] xt, float[] lt, float[] scales, int so, float[] st) {
+        signedAbsMax(n, xt, st);
+        boolean active = q3First(n, nmax, xt, lt, st);
+        for (int itry = 0; itry < 5 && active; ++itry) {
+            active = q3Pass(n, nmax, xt, lt, st);
         }
-        VectorMask<Float> allZero = amax.compare(VectorOperators.LT, EPS);
-        FloatVector iscale = FloatVector.broadcast(F, (float) -nmax).div(max);
-        FloatVector sumlx = zero;
-        FloatVector suml2 = zero;
+        q3Finish(n, nmax, lt, scales, so, st);
+    }
+
+    /** Initial codes (−nmax..nmax−1) and sums; returns whether any lane is not all zero. */
+    private static boolean q3First(int n, int nmax, float[] xt, float[] lt, float[] st) {
+        float lo = -nmax;
+        float hi = nmax - 1;
+        FloatVector iscale = FloatVector.broadcast(F, (float) -nmax).div(FloatVector.fromArray(F, st, MAX * L));
+        FloatVector sumlx = FloatVector.zero(F);
+        FloatVector suml2 = sumlx;
         for (int i = 0; i < n; i++) {
             FloatVector x = FloatVector.fromArray(F, xt, i * L);
             FloatVector w = x.mul(x);
-            FloatVector l = toFloat(nearestInt(iscale.mul(x)).min(nmax - 1).max(-nmax));
+            FloatVector l = quant(iscale.mul(x), lo, hi);
             l.intoArray(lt, i * L);
             sumlx = sumlx.add(w.mul(x).mul(l));
             suml2 = suml2.add(w.mul(l).mul(l));
         }
-        VectorMask<Float> active = allZero.not();
-        for (int itry = 0; itry < 5 && active.anyTrue(); ++itry) {
-            VectorMask<Float> changed = F.maskAll(false);
-            for (int i = 0; i < n; i++) {
-                FloatVector x = FloatVector.fromArray(F, xt, i * L);
-                FloatVector w = x.mul(x);
-                FloatVector l = FloatVector.fromArray(F, lt, i * L);
-                FloatVector slx = sumlx.sub(w.mul(x).mul(l));
-                VectorMask<Float> pos = slx.compare(VectorOperators.GT, 0.0f).and(active);
-                FloatVector sl2 = suml2.sub(w.mul(l).mul(l));
-                FloatVector newL = toFloat(nearestInt(x.mul(sl2).div(slx)).min(nmax - 1).max(-nmax));
-                VectorMask<Float> differs = newL.compare(VectorOperators.NE, l).and(pos);
-                slx = slx.add(w.mul(x).mul(newL));
-                sl2 = sl2.add(w.mul(newL).mul(newL));
-                VectorMask<Float> accept = differs.and(sl2.compare(VectorOperators.GT, 0.0f))
-                        .and(slx.mul(slx).mul(suml2).compare(VectorOperators.GT, sumlx.mul(sumlx).mul(sl2)));
-                l.blend(newL, accept).intoArray(lt, i * L);
-                sumlx = sumlx.blend(slx, accept);
-                suml2 = suml2.blend(sl2, accept);
-                changed = changed.or(accept);
-            }
-            active = active.and(changed);
-        }
-        FloatVector off = FloatVector.broadcast(F, (float) nmax).blend(zero, allZero);
+        sumlx.intoArray(st, SUMLX * L);
+        suml2.intoArray(st, SUML2 * L);
+        VectorMask<Float> active = FloatVector.fromArray(F, st, AMAX * L).compare(VectorOperators.LT, EPS).not();
+        FloatVector.zero(F).blend(1.0f, active).intoArray(st, ACTIVE * L);
+        return active.anyTrue();
+    }
+
+    /** One coordinate-descent pass over the active lanes; returns whether any lane changed a code. */
+    private static boolean q3Pass(int n, int nmax, float[] xt, float[] lt, float[] st) {
+        float lo = -nmax;
+        float hi = nmax - 1;
+        FloatVector sumlx = FloatVector.fromArray(F, st, SUMLX * L);
+        FloatVector suml2 = FloatVector.fromArray(F, st, SUML2 * L);
+        VectorMask<Float> active = FloatVector.fromArray(F, st, ACTIVE * L).compare(VectorOperators.NE, 0.0f);
+        FloatVector changed = FloatVector.zero(F);
         for (int i = 0; i < n; i++) {
-            FloatVector.fromArray(F, lt, i * L).add(off).blend(zero, allZero).intoArray(lt, i * L);
+            FloatVector x = FloatVector.fromArray(F, xt, i * L);
+            FloatVector w = x.mul(x);
+            FloatVector l = FloatVector.fromArray(F, lt, i * L);
+            FloatVector slx = sumlx.sub(w.mul(x).mul(l));
+            VectorMask<Float> pos = slx.compare(VectorOperators.GT, 0.0f).and(active);
+            FloatVector sl2 = suml2.sub(w.mul(l).mul(l));
+            FloatVector newL = quant(x.mul(sl2).div(slx), lo, hi);
+            VectorMask<Float> differs = newL.compare(VectorOperators.NE, l).and(pos);
+            slx = slx.add(w.mul(x).mul(newL));
+            sl2 = sl2.add(w.mul(newL).mul(newL));
+            VectorMask<Float> accept = differs.and(sl2.compare(VectorOperators.GT, 0.0f))
+                    .and(slx.mul(slx).mul(suml2).compare(VectorOperators.GT, sumlx.mul(sumlx).mul(sl2)));
+            l.blend(newL, accept).intoArray(lt, i * L);
+            sumlx = sumlx.blend(slx, accept);
+            suml2 = suml2.blend(sl2, accept);
+            changed = changed.blend(1.0f, accept);
         }
-        FloatVector scale = sumlx.div(suml2).blend(zero, suml2.compare(VectorOperators.GT, 0.0f).not());
-        scale.blend(zero, allZero).intoArray(scales, so);
+        sumlx.intoArray(st, SUMLX * L);
+        suml2.intoArray(st, SUML2 * L);
+        VectorMask<Float> still = active.and(changed.compare(VectorOperators.NE, 0.0f));
+        FloatVector.zero(F).blend(1.0f, still).intoArray(st, ACTIVE * L);
+        return still.anyTrue();
+    }
+
+    private static void q3Finish(int n, int nmax, float[] lt, float[] scales, int so, float[] st) {
+        VectorMask<Float> allZero = FloatVector.fromArray(F, st, AMAX * L).compare(VectorOperators.LT, EPS);
+        FloatVector off = FloatVector.broadcast(F, (float) nmax).blend(0.0f, allZero);
+        for (int i = 0; i < n; i++) {
+            FloatVector.fromArray(F, lt, i * L).add(off).blend(0.0f, allZero).intoArray(lt, i * L);
+        }
+        FloatVector sumlx = FloatVector.fromArray(F, st, SUMLX * L);
+        FloatVector suml2 = FloatVector.fromArray(F, st, SUML2 * L);
+        FloatVector scale = sumlx.div(suml2).blend(0.0f, suml2.compare(VectorOperators.GT, 0.0f).not());
+        scale.blend(0.0f, allZero).intoArray(scales, so);
     }
 
     /** {@code kvalues_iq4nl[best_index_int8(x)]} per lane (see {@link Iq4Math#bestIndex}). */

@@ -28,8 +28,8 @@ final class Q3_KVector extends WeightedBlockCodec {
         Q3_KScalar.Scratch s = new Q3_KScalar.Scratch();
         float[] xt = new float[16 * L];
         float[] wt = new float[16 * L];
-        int[] lt = new int[16 * L];
-        float[] lf = new float[16 * L];
+        float[] lt = new float[16 * L];
+        float[] st = KQuantLanes.state();
         for (int b = 0; b < blocks; b++) {
             int o = srcOffset + b * QK;
             int qo = importanceOffset + b * QK;
@@ -51,14 +51,14 @@ final class Q3_KVector extends WeightedBlockCodec {
                     }
                 }
                 if (importance == null) {
-                    KQuantLanes.makeQ3Quants(16, 4, xt, lf, s.scales, g);
+                    KQuantLanes.makeQ3Quants(16, 4, xt, lt, s.scales, g, st);
                     for (int k = 0; k < L; k++) {
                         for (int i = 0; i < 16; i++) {
-                            s.l[16 * (g + k) + i] = (byte) lf[i * L + k];
+                            s.l[16 * (g + k) + i] = (byte) lt[i * L + k];
                         }
                     }
                 } else {
-                    KQuantLanes.makeQxQuants(16, 4, xt, wt, lt, s.scales, g);
+                    KQuantLanes.makeQxQuants(16, 4, xt, wt, lt, s.scales, g, st);
                     for (int k = 0; k < L; k++) {
                         for (int i = 0; i < 16; i++) {
                             s.l[16 * (g + k) + i] = (byte) lt[i * L + k];

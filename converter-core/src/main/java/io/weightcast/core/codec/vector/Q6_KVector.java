@@ -29,7 +29,8 @@ final class Q6_KVector extends WeightedBlockCodec {
         Q6_KScalar.Scratch s = new Q6_KScalar.Scratch();
         float[] xt = new float[16 * L];
         float[] wt = new float[16 * L];
-        int[] lt = new int[16 * L];
+        float[] lt = new float[16 * L];
+        float[] st = KQuantLanes.state();
         for (int b = 0; b < blocks; b++) {
             int o = srcOffset + b * QK;
             int qo = importanceOffset + b * QK;
@@ -46,7 +47,7 @@ final class Q6_KVector extends WeightedBlockCodec {
                         wt[i * L + k] = importance != null ? importance[qo + 16 * (g + k) + i] : x * x;
                     }
                 }
-                KQuantLanes.makeQxQuants(16, 32, xt, wt, lt, s.scales, g);
+                KQuantLanes.makeQxQuants(16, 32, xt, wt, lt, s.scales, g, st);
                 for (int k = 0; k < L; k++) {
                     for (int i = 0; i < 16; i++) {
                         s.l[16 * (g + k) + i] = (byte) lt[i * L + k];
