@@ -19,6 +19,12 @@ fi
 rm -rf "$dir"
 mkdir -p "$dir/lib" "$dir/peer" "$dir/scripts"
 cp "$jar" "$dir/lib/"
+# The benchmarks never touch the GPU or the test vectors: drop JCuda's natives (24 MB of PTX compiler), the PTX and
+# the golden files from the copy so the bundle stays under the device tool's 64 MB.
+if command -v zip > /dev/null; then
+  zip -q -d "$dir/lib/weightcast-bench.jar" 'lib/*' 'io/weightcast/core/codec/cuda/*.ptx' 'golden/*' 'torch-fp8/*' \
+    > /dev/null || true
+fi
 # The libraries the benchmarks load: libggml-base (ggml_quantize_chunk), libllama + libggml (llama_model_quantize)
 # and ggml's CPU backend variants for x86-64 of the last decade (the baseline x64 one too); not the node addon or
 # libllama-common. Symbols not needed for dynamic linking are stripped, as from libjvm, to stay under 64 MB.
