@@ -182,9 +182,17 @@ class ScalarVectorEquivalenceTest {
     /** Types whose imatrix path is compared here (row shapes of whole super-blocks). */
     static final List<DType> IMPORTANCE_TYPES = List.of(DType.Q2_K, DType.Q4_K, DType.Q5_K);
 
+    /**
+     * The legacy types with an imatrix path (their searches run one block per lane; rows up to 40 blocks, so
+     * whole lane groups and tails). Their plain encode keeps the NaN cases of {@link #cases}.
+     */
+    static final List<DType> LEGACY_IMPORTANCE_TYPES = List.of(DType.Q4_0, DType.Q4_1, DType.Q5_0, DType.Q5_1);
+
     static List<Arguments> importanceCases() {
         List<Arguments> l = new ArrayList<>();
-        for (DType t : IMPORTANCE_TYPES) {
+        List<DType> types = new ArrayList<>(IMPORTANCE_TYPES);
+        types.addAll(LEGACY_IMPORTANCE_TYPES);
+        for (DType t : types) {
             for (Object[] g : GENERATORS) {
                 if (((String) g[0]).contains("NaN")) {
                     continue; // see NAN_NOTE
@@ -205,7 +213,8 @@ class ScalarVectorEquivalenceTest {
         assumeTrue(vector != null, "no Vector API in this JVM");
         Random r = new Random(type.ordinal() * 7919L + gen.hashCode());
         int bs = type.blockSize();
-        for (int rowBlocks : new int[] {1, 2, 3, 5}) {
+        int[] shapes = bs == 32 ? new int[] {1, 2, 3, 5, 8, 16, 17, 40} : new int[] {1, 2, 3, 5};
+        for (int rowBlocks : shapes) {
             int rowLength = rowBlocks * bs;
             for (int rows : new int[] {1, 2, 3}) {
                 float[] x = g.apply(r, rows * rowLength);

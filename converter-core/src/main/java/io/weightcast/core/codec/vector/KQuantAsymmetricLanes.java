@@ -29,6 +29,8 @@ final class KQuantAsymmetricLanes {
     static final int W_ABS = 1;
     /** Weights {@code qw·√(σ² + x²)} (imatrix paths). */
     static final int W_IMATRIX = 2;
+    /** Weights {@code qw} as given (the caller computed them; {@link #sw} is not filled). */
+    static final int W_GIVEN = 3;
 
     final int n;
     private final float[] xt;
@@ -55,7 +57,7 @@ final class KQuantAsymmetricLanes {
     /**
      * Fits {@code count ≤ L} consecutive sub-blocks {@code x[o + k·n ..]} (lanes beyond {@code count} are zero
      * and ignored). With {@link #W_IMATRIX}, lane k's weights are {@code qw[qo + k·n ..]} and σ² is
-     * {@link #sigma2}{@code [k]}.
+     * {@link #sigma2}{@code [k]}; with {@link #W_GIVEN}, lane k's weights are {@code qw[qo + k·n ..]} themselves.
      */
     void fit(float[] x, int o, int count, int weights, float[] qw, int qo, int nmax, float rmin, float rdelta,
             int nstep, boolean useMad, boolean qkx3) {
@@ -66,7 +68,7 @@ final class KQuantAsymmetricLanes {
                 for (int i = 0; i < n; i++) {
                     xt[i * L + k] = x[src + i];
                 }
-                if (weights == W_IMATRIX) {
+                if (weights == W_IMATRIX || weights == W_GIVEN) {
                     int q = qo + k * n;
                     for (int i = 0; i < n; i++) {
                         wt[i * L + k] = qw[q + i];
@@ -279,6 +281,7 @@ final class KQuantAsymmetricLanes {
                 }
                 sum.intoArray(sw, 0);
             }
+            case W_GIVEN -> { }
             default -> throw new IllegalArgumentException("weights mode " + mode);
         }
     }

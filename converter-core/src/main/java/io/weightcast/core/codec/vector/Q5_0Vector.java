@@ -38,14 +38,17 @@ final class Q5_0Vector extends BlockCodec {
         return true;
     }
 
-    /** With an importance matrix: ggml's {@code quantize_row_<type>_impl}, see {@link LegacyImatrixMath}. */
+    /**
+     * With an importance matrix: ggml's {@code quantize_row_<type>_impl}, see {@link LegacyImatrixMath}; the
+     * searches run across lanes ({@link LegacyImatrixLanes}).
+     */
     @Override
     public void encodeRows(float[] src, int srcOffset, int rows, int rowLength, float[] importance,
             MemorySegment dst, long dstOffset) {
         if (importance == null) {
             encode(src, srcOffset, Math.multiplyExact(rows, rowLength), dst, dstOffset);
         } else {
-            LegacyImatrixMath.encodeRows(type(), src, srcOffset, rows, rowLength, importance, dst, dstOffset);
+            LegacyImatrixLanes.encodeRows(type(), src, srcOffset, rows, rowLength, importance, dst, dstOffset);
         }
     }
 
