@@ -1,17 +1,25 @@
 package io.weightcast.core.codec.vector;
 
 import static io.weightcast.core.codec.Layouts.BYTE;
+import static io.weightcast.core.codec.vector.VectorSpecs.B;
+import static io.weightcast.core.codec.vector.VectorSpecs.I;
 import static io.weightcast.core.codec.vector.VectorSpecs.L;
 
+import io.weightcast.core.codec.Fp16;
 import io.weightcast.core.codec.WeightedBlockCodec;
 import io.weightcast.core.codec.scalar.Q3_KScalar;
 import io.weightcast.formats.tensor.DType;
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q3_K with the Vector API, byte-identical to {@link Q3_KScalar}: the 16 sub-block searches of a super-block
  * ({@code make_q3_quants} without an imatrix, weighted {@code make_qx_quants} with one) run one sub-block per lane
- * in {@link KQuantLanes}; the rest of the block is the scalar code.
+ * in {@link KQuantLanes}; the rest of the block is the scalar code. Decoding widens L code and hmask bytes
+ * at a time to int lanes and rebuilds the 3-bit codes with shifts and masks.
  */
 final class Q3_KVector extends WeightedBlockCodec {
 
@@ -78,9 +86,51 @@ final class Q3_KVector extends WeightedBlockCodec {
     @Override
     protected void decodeBlocks(MemorySegment src, long srcOffset, int blocks, float[] dst, int dstOffset) {
         byte[] b = new byte[BLOCK_BYTES];
+        float[] dl = new float[16];
         for (int i = 0; i < blocks; i++) {
             MemorySegment.copy(src, BYTE, srcOffset + (long) i * BLOCK_BYTES, b, 0, BLOCK_BYTES);
-            Q3_KScalar.decodeBlock(b, dst, dstOffset + i * QK);
+            scales(b, dl);
+            int o = dstOffset + i * QK;
+            for (int m = 0; m < 32; m += L) {
+                IntVector hm = bytes(b, m).lanewise(VectorOperators.LSHL, 2);
+                decodeHalf(bytes(b, 32 + m), hm, 0, dl, m, dst, o + m);
+                decodeHalf(bytes(b, 64 + m), hm, 1, dl, m, dst, o + 128 + m);
+            }
         }
+    }
+
+    /**
+     * The 16 sub-block scales {@code dl = d * (scale - 32)} of ggml's {@code dequantize_row_q3_K}, in branch-free
+     * loops (the 6-bit scales: low nibbles of bytes 96..103, then their high nibbles; 2 high bits from 104..107).
+     */
+    private static void scales(byte[] b, float[] dl) {
+        float dAll = Fp16.toFloat((short) ((b[108] & 0xFF) | (b[109] << 8)));
+        for (int j = 0; j < 8; j++) {
+            int hi = ((b[104 + j % 4] & 0xFF) >> (2 * (j / 4))) & 3;
+            dl[j] = dAll * (((b[96 + j] & 0xF) | hi << 4) - 32);
+        }
+        for (int j = 8; j < 16; j++) {
+            int hi = ((b[104 + j % 4] & 0xFF) >> (2 * (j / 4))) & 3;
+            dl[j] = dAll * ((((b[88 + j] & 0xFF) >> 4) | hi << 4) - 32);
+        }
+    }
+
+    /**
+     * Elements {@code m..m+L)} of the four 32-element groups of half {@code h}: 2-bit codes {@code (q >> 2j) & 3},
+     * less 4 where hmask bit {@code 4h + j} is clear, times the sub-block's {@code dl} (one float multiply, as
+     * ggml). {@code hm} is the hmask bytes shifted left by 2, so that bit {@code k} lands on 4 after {@code >> k}.
+     */
+    private static void decodeHalf(IntVector q, IntVector hm, int h, float[] dl, int m, float[] y, int o) {
+        int is = 8 * h + m / 16;
+        for (int j = 0; j < 4; j++) {
+            IntVector v = q.lanewise(VectorOperators.LSHR, 2 * j).and(3)
+                    .or(hm.lanewise(VectorOperators.LSHR, 4 * h + j).and(4)).sub(4);
+            ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(dl[is + 2 * j]).intoArray(y, o + 32 * j);
+        }
+    }
+
+    /** L bytes at {@code at}, sign-extended to int lanes (callers mask the bits they use). */
+    private static IntVector bytes(byte[] b, int at) {
+        return (IntVector) ByteVector.fromArray(B, b, at).convertShape(VectorOperators.B2I, I, 0);
     }
 }
