@@ -3,6 +3,7 @@ package io.weightcast.core.codec.vector;
 import static io.weightcast.core.codec.Layouts.BYTE;
 import static io.weightcast.core.codec.Layouts.LE_SHORT;
 import static io.weightcast.core.codec.vector.VectorSpecs.B;
+import static io.weightcast.core.codec.vector.VectorSpecs.F;
 import static io.weightcast.core.codec.vector.VectorSpecs.I;
 import static io.weightcast.core.codec.vector.VectorSpecs.L;
 import static io.weightcast.core.codec.vector.VectorSpecs.LE;
@@ -104,6 +105,6 @@ final class Q6_KVector extends WeightedBlockCodec {
 
     /** {@code (q - 32) * s} to {@code y[o..o+L)}. */
     private static void store(IntVector q, float s, float[] y, int o) {
-        ((FloatVector) q.sub(32).convert(VectorOperators.I2F, 0)).mul(s).intoArray(y, o);
+        ((FloatVector) q.sub(32).convertShape(VectorOperators.I2F, F, 0)).mul(s).intoArray(y, o);
     }
 }
