@@ -33,7 +33,8 @@ public final class Q3_KScalar extends WeightedBlockCodec {
         public final float[] weight = new float[QK];
         public final float[] sw = new float[16];
         final byte[] ls = new byte[16];
-        final byte[] out = new byte[BLOCK_BYTES];
+        /** The block being built (scales packed by {@link #quantizeScales}, then codes by {@link #requantAndPack}). */
+        public final byte[] out = new byte[BLOCK_BYTES];
     }
 
     /** Encodes one super-block; {@code qw} (nullable) holds the block's 256 importance values at {@code qo}. */
@@ -73,6 +74,21 @@ public final class Q3_KScalar extends WeightedBlockCodec {
 
     /** The reference path after the {@code make_q3_quants} searches ({@code s.scales}, {@code s.l}). */
     public static void finish(float[] x, int o, Scratch s, MemorySegment y, long p) {
+        requantAndPack(x, o, s.l, quantizeScales(s), s.out);
+        MemorySegment.copy(s.out, 0, y, BYTE, p, BLOCK_BYTES);
+    }
+
+    /** The imatrix path after the {@code make_qx_quants} searches ({@code s.scales}, {@code s.l}, {@code s.sw}). */
+    public static void finishWeighted(float[] x, int o, Scratch s, MemorySegment y, long p) {
+        requantAndPack(x, o, s.l, quantizeScalesWeighted(s), s.out);
+        MemorySegment.copy(s.out, 0, y, BYTE, p, BLOCK_BYTES);
+    }
+
+    /**
+     * {@link #finish}'s first step: clears {@code s.out}, packs the 16 sub-scales quantized by {@code -32/max_scale}
+     * into it and returns the super-block scale as fp16.
+     */
+    public static short quantizeScales(Scratch s) {
         float[] scales = s.scales;
         byte[] out = s.out;
         java.util.Arrays.fill(out, (byte) 0);
@@ -85,31 +101,29 @@ public final class Q3_KScalar extends WeightedBlockCodec {
                 maxScale = scales[j];
             }
         }
-        short dh;
         if (maxScale != 0) {
             float iscale = -32.0f / maxScale;
             for (int j = 0; j < 16; ++j) {
                 int l = (byte) GgmlRounding.nearestInt(iscale * scales[j]);
                 packScale(out, j, Math.max(-32, Math.min(31, l)) + 32);
             }
-            dh = Fp16.fromFloat(1 / iscale);
-        } else {
-            dh = Fp16.fromFloat(0.0f);
+            return Fp16.fromFloat(1 / iscale);
         }
-        requantAndPack(x, o, s.l, dh, out);
-        MemorySegment.copy(out, 0, y, BYTE, p, BLOCK_BYTES);
+        return Fp16.fromFloat(0.0f);
     }
 
-    /** The imatrix path after the {@code make_qx_quants} searches ({@code s.scales}, {@code s.l}, {@code s.sw}). */
-    public static void finishWeighted(float[] x, int o, Scratch s, MemorySegment y, long p) {
+    /**
+     * {@link #finishWeighted}'s first step: clears {@code s.out}, packs the 16 sub-scales quantized by the weighted
+     * {@code make_qx_quants(16, 32, …)} into it and returns the super-block scale as fp16.
+     */
+    public static short quantizeScalesWeighted(Scratch s) {
         byte[] out = s.out;
         java.util.Arrays.fill(out, (byte) 0);
         float dBlock = KQuantSymmetric.makeQxQuants(16, 32, s.scales, 0, s.ls, 0, s.sw, 0);
         for (int j = 0; j < 16; ++j) {
             packScale(out, j, s.ls[j]);
         }
-        requantAndPack(x, o, s.l, Fp16.fromFloat(dBlock), out);
-        MemorySegment.copy(out, 0, y, BYTE, p, BLOCK_BYTES);
+        return Fp16.fromFloat(dBlock);
     }
 
     private static void packScale(byte[] out, int j, int l) {
@@ -128,7 +142,12 @@ public final class Q3_KScalar extends WeightedBlockCodec {
         return low | (((b[at + 8 + j % 4] & 0xFF) >> (2 * (j / 4))) & 3) << 4;
     }
 
-    private static void requantAndPack(float[] x, int o, byte[] L, short dh, byte[] out) {
+    /**
+     * ggml's last step: with the scales already packed in {@code out}, the codes of every sub-block whose
+     * {@code d·(sc − 32)} is non-zero recomputed ({@code L} keeps the search's codes for the others), then the high
+     * bits into {@code hmask} and the low 2 bits into {@code qs}.
+     */
+    public static void requantAndPack(float[] x, int o, byte[] L, short dh, byte[] out) {
         out[108] = (byte) dh;
         out[109] = (byte) (dh >> 8);
         float dAll = Fp16.toFloat(dh);
