@@ -17,9 +17,7 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 
 /**
  * Q4_1 with the Vector API, byte-identical to {@link Q4_1Scalar}. min/max are integer reductions over
@@ -31,22 +29,8 @@ final class Q4_1Vector extends BlockCodec {
     private static final int QK = 32;
     private static final int BLOCK_BYTES = 20;
 
-    // Two-block kernel (16 lanes only): lanes i ^ 8, i ^ 4, i ^ 2, i ^ 1, and the blend masks of its reduction.
+    /** Whether {@link #encodePairs} runs: 16 lanes, one vector per half-block. */
     private static final boolean PAIRS = L == 16;
-    private static final VectorShuffle<Integer> SW8 = xorShuffle(8);
-    private static final VectorShuffle<Integer> SW4 = xorShuffle(4);
-    private static final VectorShuffle<Integer> SW2 = xorShuffle(2);
-    private static final VectorShuffle<Integer> SW1 = xorShuffle(1);
-    private static final VectorMask<Integer> HI8 = VectorMask.fromLong(I, 0xFF00L);
-    private static final VectorMask<Integer> ODD4 = VectorMask.fromLong(I, 0xF0F0L);
-
-    private static VectorShuffle<Integer> xorShuffle(int k) {
-        int[] ix = new int[L];
-        for (int i = 0; i < L; i++) {
-            ix[i] = (i ^ k) & (L - 1);
-        }
-        return VectorShuffle.fromArray(I, ix, 0);
-    }
 
     Q4_1Vector() {
         super(DType.Q4_1, "vector");
@@ -94,62 +78,57 @@ final class Q4_1Vector extends BlockCodec {
     }
 
     /**
-     * Two blocks at {@code o} and {@code o + 32} (16 lanes): one vector per half-block, and the four reductions
-     * (min and max of each block, the max as the min of the complemented order-preserving bits) folded into one
-     * vector: after the steps below lanes 0, 4, 8 and 12 hold block 0's min, block 1's min, ~block 0's max and
-     * ~block 1's max.
+     * Blocks {@code 0 .. pairs * 2} two at a time (16 lanes): one vector per half-block, both blocks' min/max
+     * reductions interleaved. A pair where either block has a min or max of ±0, a NaN or an inf, or a scale
+     * {@code d} outside the normal range runs {@link #encodeBlock} for both blocks. Otherwise {@code d} is normal
+     * and finite, so {@code id = 1/d} is too and {@code (x - min) * id + 0.5f} stays below 16 for every element:
+     * the {@code min(15, ...)} clamp is a no-op and is left out, and {@code Fp16.fromFloat} is
+     * {@link Float#floatToFloat16}.
      */
-    static void encodePair(float[] x, int o, MemorySegment y, long p) {
-        FloatVector a0 = FloatVector.fromArray(F, x, o);
-        FloatVector a1 = FloatVector.fromArray(F, x, o + 16);
-        FloatVector b0 = FloatVector.fromArray(F, x, o + 32);
-        FloatVector b1 = FloatVector.fromArray(F, x, o + 48);
-        IntVector sa0 = Blocks.sortable(a0.reinterpretAsInts());
-        IntVector sa1 = Blocks.sortable(a1.reinterpretAsInts());
-        IntVector sb0 = Blocks.sortable(b0.reinterpretAsInts());
-        IntVector sb1 = Blocks.sortable(b1.reinterpretAsInts());
-        IntVector mnA = sa0.min(sa1);
-        IntVector mxA = sa0.max(sa1).not();
-        IntVector mnB = sb0.min(sb1);
-        IntVector mxB = sb0.max(sb1).not();
-        int minA = mnA.reduceLanes(VectorOperators.MIN);
-        int minB = mnB.reduceLanes(VectorOperators.MIN);
-        int maxA = ~mxA.reduceLanes(VectorOperators.MIN);
-        int maxB = ~mxB.reduceLanes(VectorOperators.MIN);
-        float mA = Float.intBitsToFloat(Blocks.sortable(minA));
-        float mB = Float.intBitsToFloat(Blocks.sortable(minB));
-        float xA = Float.intBitsToFloat(Blocks.sortable(maxA));
-        float xB = Float.intBitsToFloat(Blocks.sortable(maxB));
-        float dA = (xA - mA) / 15;
-        float dB = (xB - mB) / 15;
-        float idA = dA != 0 ? 1.0f / dA : 0.0f;
-        float idB = dB != 0 ? 1.0f / dB : 0.0f;
-        if (Blocks.awkward(mA) || Blocks.awkward(xA) || !(dA >= Float.MIN_NORMAL) || !Float.isFinite(dA)
-                || Float.isInfinite(idA) || Blocks.awkward(mB) || Blocks.awkward(xB) || !(dB >= Float.MIN_NORMAL)
-                || !Float.isFinite(dB) || Float.isInfinite(idB)) {
-            encodeBlock(x, o, y, p);
-            encodeBlock(x, o + QK, y, p + BLOCK_BYTES);
-            return;
+    private static void encodePairs(float[] x, int o, int pairs, MemorySegment y, long p) {
+        for (int i = 0; i < pairs; i++, o += 2 * QK, p += 2 * BLOCK_BYTES) {
+            FloatVector a0 = FloatVector.fromArray(F, x, o);
+            FloatVector a1 = FloatVector.fromArray(F, x, o + 16);
+            FloatVector b0 = FloatVector.fromArray(F, x, o + 32);
+            FloatVector b1 = FloatVector.fromArray(F, x, o + 48);
+            IntVector sa0 = Blocks.sortable(a0.reinterpretAsInts());
+            IntVector sa1 = Blocks.sortable(a1.reinterpretAsInts());
+            IntVector sb0 = Blocks.sortable(b0.reinterpretAsInts());
+            IntVector sb1 = Blocks.sortable(b1.reinterpretAsInts());
+            float mA = Float.intBitsToFloat(Blocks.sortable(sa0.min(sa1).reduceLanes(VectorOperators.MIN)));
+            float mB = Float.intBitsToFloat(Blocks.sortable(sb0.min(sb1).reduceLanes(VectorOperators.MIN)));
+            float xA = Float.intBitsToFloat(Blocks.sortable(sa0.max(sa1).reduceLanes(VectorOperators.MAX)));
+            float xB = Float.intBitsToFloat(Blocks.sortable(sb0.max(sb1).reduceLanes(VectorOperators.MAX)));
+            float dA = (xA - mA) / 15;
+            float dB = (xB - mB) / 15;
+            // false for NaN d, which a NaN or inf min or max gives when the other end is finite
+            if (mA == 0 || xA == 0 || !(dA >= Float.MIN_NORMAL && dA <= Float.MAX_VALUE)
+                    || mB == 0 || xB == 0 || !(dB >= Float.MIN_NORMAL && dB <= Float.MAX_VALUE)) {
+                encodeBlock(x, o, y, p);
+                encodeBlock(x, o + QK, y, p + BLOCK_BYTES);
+                continue;
+            }
+            float idA = 1.0f / dA;
+            float idB = 1.0f / dB;
+            y.set(LE_INT, p, (Float.floatToFloat16(dA) & 0xFFFF) | (Float.floatToFloat16(mA) << 16));
+            y.set(LE_INT, p + BLOCK_BYTES, (Float.floatToFloat16(dB) & 0xFFFF) | (Float.floatToFloat16(mB) << 16));
+            IntVector qa0 = (IntVector) a0.sub(mA).mul(idA).add(0.5f).convert(VectorOperators.F2I, 0);
+            IntVector qa1 = (IntVector) a1.sub(mA).mul(idA).add(0.5f).convert(VectorOperators.F2I, 0);
+            IntVector qb0 = (IntVector) b0.sub(mB).mul(idB).add(0.5f).convert(VectorOperators.F2I, 0);
+            IntVector qb1 = (IntVector) b1.sub(mB).mul(idB).add(0.5f).convert(VectorOperators.F2I, 0);
+            IntVector qa = qa0.or(qa1.lanewise(VectorOperators.LSHL, 4));
+            IntVector qb = qb0.or(qb1.lanewise(VectorOperators.LSHL, 4));
+            ((ByteVector) qa.convertShape(VectorOperators.I2B, B, 0)).intoMemorySegment(y, p + 4, LE);
+            ((ByteVector) qb.convertShape(VectorOperators.I2B, B, 0)).intoMemorySegment(y, p + BLOCK_BYTES + 4, LE);
         }
-        y.set(LE_INT, p, (Fp16.fromFloat(dA) & 0xFFFF) | (Fp16.fromFloat(mA) << 16));
-        y.set(LE_INT, p + BLOCK_BYTES, (Fp16.fromFloat(dB) & 0xFFFF) | (Fp16.fromFloat(mB) << 16));
-        IntVector qa0 = (IntVector) a0.sub(mA).mul(idA).add(0.5f).convert(VectorOperators.F2I, 0);
-        IntVector qa1 = (IntVector) a1.sub(mA).mul(idA).add(0.5f).convert(VectorOperators.F2I, 0);
-        IntVector qb0 = (IntVector) b0.sub(mB).mul(idB).add(0.5f).convert(VectorOperators.F2I, 0);
-        IntVector qb1 = (IntVector) b1.sub(mB).mul(idB).add(0.5f).convert(VectorOperators.F2I, 0);
-        IntVector qa = qa0.or(qa1.lanewise(VectorOperators.LSHL, 4));
-        IntVector qb = qb0.or(qb1.lanewise(VectorOperators.LSHL, 4));
-        ((ByteVector) qa.convertShape(VectorOperators.I2B, B, 0)).intoMemorySegment(y, p + 4, LE);
-        ((ByteVector) qb.convertShape(VectorOperators.I2B, B, 0)).intoMemorySegment(y, p + BLOCK_BYTES + 4, LE);
     }
 
     @Override
     protected void encodeBlocks(float[] src, int srcOffset, int blocks, MemorySegment dst, long dstOffset) {
         int i = 0;
         if (PAIRS) {
-            for (; i + 1 < blocks; i += 2) {
-                encodePair(src, srcOffset + i * QK, dst, dstOffset + (long) i * BLOCK_BYTES);
-            }
+            i = blocks & ~1;
+            encodePairs(src, srcOffset, blocks / 2, dst, dstOffset);
         }
         for (; i < blocks; i++) {
             encodeBlock(src, srcOffset + i * QK, dst, dstOffset + (long) i * BLOCK_BYTES);
