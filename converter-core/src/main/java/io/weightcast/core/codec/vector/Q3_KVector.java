@@ -82,7 +82,7 @@ final class Q3_KVector extends WeightedBlockCodec {
                 }
             }
             short dh = importance == null ? Q3_KScalar.quantizeScales(s) : Q3_KScalar.quantizeScalesWeighted(s);
-            requantAndPack(src, o, s.l, dh, s.out, dl);
+            requantAndPack(src, o, s.l, null, 0, dh, s.out, dl);
             MemorySegment.copy(s.out, 0, dst, BYTE, dstOffset + (long) b * BLOCK_BYTES, BLOCK_BYTES);
         }
     }
@@ -107,12 +107,12 @@ final class Q3_KVector extends WeightedBlockCodec {
                 b++;
             } else if (L == 8) {
                 search2(src, o, s, 0, o + 128, s, 8, xt, lt, st);
-                finish(src, o, s, dst, at, dl);
+                finish(src, o, s, lt, 0, dst, at, dl);
                 b++;
             } else if (b + 1 < blocks && !KQuantLanes.nonFinite(src, o + QK, QK)) {
                 search2(src, o, s, 0, o + QK, s2, 0, xt, lt, st);
-                finish(src, o, s, dst, at, dl);
-                finish(src, o + QK, s2, dst, at + BLOCK_BYTES, dl);
+                finish(src, o, s, lt, 0, dst, at, dl);
+                finish(src, o + QK, s2, lt, 16 * L, dst, at + BLOCK_BYTES, dl);
                 b += 2;
             } else {
                 for (int g = 0; g < 16; g += L) {
@@ -120,20 +120,21 @@ final class Q3_KVector extends WeightedBlockCodec {
                     KQuantLanes.makeQ3Quants(16, 4, xt, lt, s.scales, g, st);
                     untranspose(lt, 0, s.l, 16 * g);
                 }
-                finish(src, o, s, dst, at, dl);
+                finish(src, o, s, null, 0, dst, at, dl);
                 b++;
             }
         }
     }
 
-    /** The L sub-blocks at {@code src[pa..]} and those at {@code src[pb..]}: codes and scales to sa/sb at ga/gb. */
+    /**
+     * The L sub-blocks at {@code src[pa..]} and those at {@code src[pb..]}: scales to sa/sb at ga/gb; the codes stay
+     * transposed in {@code lt} (see {@link #finish}).
+     */
     private static void search2(float[] src, int pa, Q3_KScalar.Scratch sa, int ga, int pb, Q3_KScalar.Scratch sb,
             int gb, float[] xt, float[] lt, float[] st) {
         transpose(src, pa, xt, 0);
         transpose(src, pb, xt, 16 * L);
         KQuantLanes.makeQ3Quants2(16, 4, xt, lt, sa.scales, ga, sb.scales, gb, st);
-        untranspose(lt, 0, sa.l, 16 * ga);
-        untranspose(lt, 16 * L, sb.l, 16 * gb);
     }
 
     private static void transpose(float[] src, int p, float[] xt, int xo) {
@@ -152,9 +153,15 @@ final class Q3_KVector extends WeightedBlockCodec {
         }
     }
 
-    private static void finish(float[] src, int o, Q3_KScalar.Scratch s, MemorySegment dst, long at, float[] dl) {
+    /**
+     * Scale quantization, requantization and packing of the block at {@code src[o..]}. Its search codes are only
+     * read where a sub-block scale is zero (the scalar step): if {@code lt} is not null they are still transposed
+     * there, its 16/L groups at {@code lt[xo + g·16L..]}, and are copied to {@code s.l} only then.
+     */
+    private static void finish(float[] src, int o, Q3_KScalar.Scratch s, float[] lt, int xo, MemorySegment dst,
+            long at, float[] dl) {
         short dh = Q3_KScalar.quantizeScales(s);
-        requantAndPack(src, o, s.l, dh, s.out, dl);
+        requantAndPack(src, o, s.l, lt, xo, dh, s.out, dl);
         MemorySegment.copy(s.out, 0, dst, BYTE, at, BLOCK_BYTES);
     }
 
@@ -165,10 +172,16 @@ final class Q3_KVector extends WeightedBlockCodec {
      * same float division and ggml bit trick, in int lanes), packed straight into {@code hmask} and {@code qs}. A
      * block with a zero sub-block scale keeps the search's codes there, so it goes to the scalar code.
      */
-    private static void requantAndPack(float[] x, int o, byte[] lb, short dh, byte[] out, float[] dl) {
+    private static void requantAndPack(float[] x, int o, byte[] lb, float[] lt, int xo, short dh, byte[] out,
+            float[] dl) {
         out[108] = (byte) dh;
         out[109] = (byte) (dh >> 8);
         if (scales(out, dl)) {
+            if (lt != null) {
+                for (int g = 0; g < 16; g += L) {
+                    untranspose(lt, xo + 16 * g, lb, 16 * g);
+                }
+            }
             Q3_KScalar.requantAndPack(x, o, lb, dh, out);
             return;
         }
