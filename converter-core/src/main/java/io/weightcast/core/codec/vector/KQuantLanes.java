@@ -192,6 +192,168 @@ final class KQuantLanes {
         q3Finish(n, nmax, lt, scales, so, st);
     }
 
+    /**
+     * {@link #makeQ3Quants} for two independent lane groups at once: group A in {@code xt[i·L + k]}, group B in
+     * {@code xt[(n + i)·L + k]} (codes likewise in {@code lt}), their scales to {@code scalesA[soA..]} and
+     * {@code scalesB[soB..]}; {@code st} from {@link #state2()}. The coordinate-descent pass is one serial chain
+     * per group (each accepted code changes the sums the next element divides by), so running two chains in one
+     * loop lets the core overlap them. A group whose lanes have all stopped keeps running passes while the other
+     * group continues, but with no active lane it changes nothing: every lane's result is that of the
+     * one-group routine.
+     */
+    static void makeQ3Quants2(int n, int nmax, float[] xt, float[] lt, float[] scalesA, int soA, float[] scalesB,
+            int soB, float[] st) {
+        int sb = STATE * L;
+        int xb = n * L;
+        signedAbsMax(n, xt, 0, st, 0);
+        signedAbsMax(n, xt, xb, st, sb);
+        boolean activeA = q3First(n, nmax, xt, 0, lt, st, 0);
+        boolean activeB = q3First(n, nmax, xt, xb, lt, st, sb);
+        for (int itry = 0; itry < 5 && (activeA || activeB); ++itry) {
+            int r = q3Pass2(n, nmax, xt, lt, st);
+            activeA = (r & 1) != 0;
+            activeB = (r & 2) != 0;
+        }
+        q3Finish(n, nmax, lt, 0, scalesA, soA, st, 0);
+        q3Finish(n, nmax, lt, xb, scalesB, soB, st, sb);
+    }
+
+    /** A state scratch for {@link #makeQ3Quants2}; also holds {@code x²} and {@code x²·x} of both groups. */
+    static float[] state2() {
+        return new float[2 * STATE * L + 4 * 16 * L];
+    }
+
+    /**
+     * One pass of both groups (see {@link #q3Pass}); bit 0 / bit 1 of the result: whether a lane of group A / B
+     * changed a code.
+     */
+    private static int q3Pass2(int n, int nmax, float[] xt, float[] lt, float[] st) {
+        float lo = -nmax;
+        float hi = nmax - 1;
+        int sb = STATE * L;
+        int xb = n * L;
+        int wo = 2 * STATE * L;
+        int wxo = wo + 2 * n * L;
+        FloatVector sumlxA = FloatVector.fromArray(F, st, SUMLX * L);
+        FloatVector suml2A = FloatVector.fromArray(F, st, SUML2 * L);
+        FloatVector sumlxB = FloatVector.fromArray(F, st, sb + SUMLX * L);
+        FloatVector suml2B = FloatVector.fromArray(F, st, sb + SUML2 * L);
+        VectorMask<Float> activeA = FloatVector.fromArray(F, st, ACTIVE * L).compare(VectorOperators.NE, 0.0f);
+        VectorMask<Float> activeB = FloatVector.fromArray(F, st, sb + ACTIVE * L).compare(VectorOperators.NE, 0.0f);
+        FloatVector changedA = FloatVector.zero(F);
+        FloatVector changedB = changedA;
+        for (int i = 0; i < n; i++) {
+            int ia = i * L;
+            int ib = xb + ia;
+            FloatVector xA = FloatVector.fromArray(F, xt, ia);
+            FloatVector xB = FloatVector.fromArray(F, xt, ib);
+            FloatVector wA = FloatVector.fromArray(F, st, wo + ia);
+            FloatVector wB = FloatVector.fromArray(F, st, wo + ib);
+            FloatVector wxA = FloatVector.fromArray(F, st, wxo + ia);
+            FloatVector wxB = FloatVector.fromArray(F, st, wxo + ib);
+            FloatVector lA = FloatVector.fromArray(F, lt, ia);
+            FloatVector lB = FloatVector.fromArray(F, lt, ib);
+            FloatVector slxA = sumlxA.sub(wxA.mul(lA));
+            FloatVector slxB = sumlxB.sub(wxB.mul(lB));
+            VectorMask<Float> posA = slxA.compare(VectorOperators.GT, 0.0f).and(activeA);
+            VectorMask<Float> posB = slxB.compare(VectorOperators.GT, 0.0f).and(activeB);
+            FloatVector sl2A = suml2A.sub(wA.mul(lA).mul(lA));
+            FloatVector sl2B = suml2B.sub(wB.mul(lB).mul(lB));
+            // quant(), written out (see q3First)
+            FloatVector newA = xA.mul(sl2A).div(slxA).add(MAGIC).reinterpretAsInts().and(0x007FFFFF)
+                    .or(0x4B000000).reinterpretAsFloats().sub(MAGIC).min(hi).max(lo);
+            FloatVector newB = xB.mul(sl2B).div(slxB).add(MAGIC).reinterpretAsInts().and(0x007FFFFF)
+                    .or(0x4B000000).reinterpretAsFloats().sub(MAGIC).min(hi).max(lo);
+            VectorMask<Float> differsA = newA.compare(VectorOperators.NE, lA).and(posA);
+            VectorMask<Float> differsB = newB.compare(VectorOperators.NE, lB).and(posB);
+            slxA = slxA.add(wxA.mul(newA));
+            slxB = slxB.add(wxB.mul(newB));
+            sl2A = sl2A.add(wA.mul(newA).mul(newA));
+            sl2B = sl2B.add(wB.mul(newB).mul(newB));
+            VectorMask<Float> acceptA = differsA.and(sl2A.compare(VectorOperators.GT, 0.0f))
+                    .and(slxA.mul(slxA).mul(suml2A).compare(VectorOperators.GT, sumlxA.mul(sumlxA).mul(sl2A)));
+            VectorMask<Float> acceptB = differsB.and(sl2B.compare(VectorOperators.GT, 0.0f))
+                    .and(slxB.mul(slxB).mul(suml2B).compare(VectorOperators.GT, sumlxB.mul(sumlxB).mul(sl2B)));
+            lA.blend(newA, acceptA).intoArray(lt, ia);
+            lB.blend(newB, acceptB).intoArray(lt, ib);
+            sumlxA = sumlxA.blend(slxA, acceptA);
+            sumlxB = sumlxB.blend(slxB, acceptB);
+            suml2A = suml2A.blend(sl2A, acceptA);
+            suml2B = suml2B.blend(sl2B, acceptB);
+            changedA = changedA.blend(1.0f, acceptA);
+            changedB = changedB.blend(1.0f, acceptB);
+        }
+        sumlxA.intoArray(st, SUMLX * L);
+        suml2A.intoArray(st, SUML2 * L);
+        sumlxB.intoArray(st, sb + SUMLX * L);
+        suml2B.intoArray(st, sb + SUML2 * L);
+        VectorMask<Float> stillA = activeA.and(changedA.compare(VectorOperators.NE, 0.0f));
+        VectorMask<Float> stillB = activeB.and(changedB.compare(VectorOperators.NE, 0.0f));
+        FloatVector.zero(F).blend(1.0f, stillA).intoArray(st, ACTIVE * L);
+        FloatVector.zero(F).blend(1.0f, stillB).intoArray(st, sb + ACTIVE * L);
+        return (stillA.anyTrue() ? 1 : 0) | (stillB.anyTrue() ? 2 : 0);
+    }
+
+    /**
+     * {@link #q3First} for the group at {@code xt[xo..]} with state at {@code st[so..]}; also stores {@code w = x²}
+     * and {@code w·x} at {@code st[2·STATE·L + xo..]} and {@code st[2·STATE·L + 2n·L + xo..]} (state2 layout).
+     */
+    private static boolean q3First(int n, int nmax, float[] xt, int xo, float[] lt, float[] st, int so) {
+        float lo = -nmax;
+        float hi = nmax - 1;
+        int wo = 2 * STATE * L + xo;
+        int wxo = wo + 2 * n * L;
+        FloatVector iscale = FloatVector.broadcast(F, (float) -nmax).div(FloatVector.fromArray(F, st, so + MAX * L));
+        FloatVector sumlx = FloatVector.zero(F);
+        FloatVector suml2 = sumlx;
+        for (int i = 0; i < n; i++) {
+            FloatVector x = FloatVector.fromArray(F, xt, xo + i * L);
+            FloatVector w = x.mul(x);
+            FloatVector wx = w.mul(x);
+            w.intoArray(st, wo + i * L);
+            wx.intoArray(st, wxo + i * L);
+            // quant(), written out: a call here was not always inlined (boxed vectors)
+            FloatVector l = iscale.mul(x).add(MAGIC).reinterpretAsInts().and(0x007FFFFF).or(0x4B000000)
+                    .reinterpretAsFloats().sub(MAGIC).min(hi).max(lo);
+            l.intoArray(lt, xo + i * L);
+            sumlx = sumlx.add(wx.mul(l));
+            suml2 = suml2.add(w.mul(l).mul(l));
+        }
+        sumlx.intoArray(st, so + SUMLX * L);
+        suml2.intoArray(st, so + SUML2 * L);
+        VectorMask<Float> active = FloatVector.fromArray(F, st, so + AMAX * L).compare(VectorOperators.LT, EPS).not();
+        FloatVector.zero(F).blend(1.0f, active).intoArray(st, so + ACTIVE * L);
+        return active.anyTrue();
+    }
+
+    /** {@link #signedAbsMax} of the group at {@code xt[xo..]} into {@code st[so..]}. */
+    private static void signedAbsMax(int n, float[] xt, int xo, float[] st, int so) {
+        FloatVector amax = FloatVector.zero(F);
+        FloatVector max = amax;
+        for (int i = 0; i < n; i++) {
+            FloatVector x = FloatVector.fromArray(F, xt, xo + i * L);
+            FloatVector ax = x.abs();
+            VectorMask<Float> gt = ax.compare(VectorOperators.GT, amax);
+            amax = amax.blend(ax, gt);
+            max = max.blend(x, gt);
+        }
+        amax.intoArray(st, so + AMAX * L);
+        max.intoArray(st, so + MAX * L);
+    }
+
+    /** {@link #q3Finish} of the group at {@code lt[xo..]} with state at {@code st[so..]}. */
+    private static void q3Finish(int n, int nmax, float[] lt, int xo, float[] scales, int sc, float[] st, int so) {
+        VectorMask<Float> allZero = FloatVector.fromArray(F, st, so + AMAX * L).compare(VectorOperators.LT, EPS);
+        FloatVector off = FloatVector.broadcast(F, (float) nmax).blend(0.0f, allZero);
+        for (int i = 0; i < n; i++) {
+            FloatVector.fromArray(F, lt, xo + i * L).add(off).blend(0.0f, allZero).intoArray(lt, xo + i * L);
+        }
+        FloatVector sumlx = FloatVector.fromArray(F, st, so + SUMLX * L);
+        FloatVector suml2 = FloatVector.fromArray(F, st, so + SUML2 * L);
+        FloatVector scale = sumlx.div(suml2).blend(0.0f, suml2.compare(VectorOperators.GT, 0.0f).not());
+        scale.blend(0.0f, allZero).intoArray(scales, sc);
+    }
+
     /** Initial codes (−nmax..nmax−1) and sums; returns whether any lane is not all zero. */
     private static boolean q3First(int n, int nmax, float[] xt, float[] lt, float[] st) {
         float lo = -nmax;

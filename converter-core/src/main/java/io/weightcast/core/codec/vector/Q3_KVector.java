@@ -35,6 +35,10 @@ final class Q3_KVector extends WeightedBlockCodec {
     @Override
     protected void encodeBlocks(float[] src, int srcOffset, int blocks, float[] importance, int importanceOffset,
             MemorySegment dst, long dstOffset) {
+        if (importance == null) {
+            encodePlain(src, srcOffset, blocks, dst, dstOffset);
+            return;
+        }
         Q3_KScalar.Scratch s = new Q3_KScalar.Scratch();
         float[] xt = new float[16 * L];
         float[] wt = new float[16 * L];
@@ -78,9 +82,87 @@ final class Q3_KVector extends WeightedBlockCodec {
                 }
             }
             short dh = importance == null ? Q3_KScalar.quantizeScales(s) : Q3_KScalar.quantizeScalesWeighted(s);
-            requantAndPack(src, o, s.l, dh, s.out, dl);
+            requantAndPack(src, o, s.l, null, 0, dh, s.out, dl);
             MemorySegment.copy(s.out, 0, dst, BYTE, dstOffset + (long) b * BLOCK_BYTES, BLOCK_BYTES);
         }
+    }
+
+    /**
+     * Encoding without an imatrix: the searches run two lane groups at a time ({@link KQuantLanes#makeQ3Quants2}),
+     * the two halves of a super-block with 8 lanes, two super-blocks with 16 (a lone or non-finite one alone).
+     */
+    private void encodePlain(float[] src, int srcOffset, int blocks, MemorySegment dst, long dstOffset) {
+        Q3_KScalar.Scratch s = new Q3_KScalar.Scratch();
+        Q3_KScalar.Scratch s2 = new Q3_KScalar.Scratch();
+        float[] xt = new float[2 * 16 * L];
+        float[] lt = new float[2 * 16 * L];
+        float[] st = KQuantLanes.state2();
+        float[] dl = new float[16];
+        int b = 0;
+        while (b < blocks) {
+            int o = srcOffset + b * QK;
+            long at = dstOffset + (long) b * BLOCK_BYTES;
+            if (KQuantLanes.nonFinite(src, o, QK)) {
+                Q3_KScalar.encodeBlock(src, o, null, 0, dst, at, s);
+                b++;
+            } else if (L == 8) {
+                search2(src, o, s, 0, o + 128, s, 8, xt, lt, st);
+                finish(src, o, s, lt, 0, dst, at, dl);
+                b++;
+            } else if (b + 1 < blocks && !KQuantLanes.nonFinite(src, o + QK, QK)) {
+                search2(src, o, s, 0, o + QK, s2, 0, xt, lt, st);
+                finish(src, o, s, lt, 0, dst, at, dl);
+                finish(src, o + QK, s2, lt, 16 * L, dst, at + BLOCK_BYTES, dl);
+                b += 2;
+            } else {
+                for (int g = 0; g < 16; g += L) {
+                    transpose(src, o + 16 * g, xt, 0);
+                    KQuantLanes.makeQ3Quants(16, 4, xt, lt, s.scales, g, st);
+                    untranspose(lt, 0, s.l, 16 * g);
+                }
+                finish(src, o, s, null, 0, dst, at, dl);
+                b++;
+            }
+        }
+    }
+
+    /**
+     * The L sub-blocks at {@code src[pa..]} and those at {@code src[pb..]}: scales to sa/sb at ga/gb; the codes stay
+     * transposed in {@code lt} (see {@link #finish}).
+     */
+    private static void search2(float[] src, int pa, Q3_KScalar.Scratch sa, int ga, int pb, Q3_KScalar.Scratch sb,
+            int gb, float[] xt, float[] lt, float[] st) {
+        transpose(src, pa, xt, 0);
+        transpose(src, pb, xt, 16 * L);
+        KQuantLanes.makeQ3Quants2(16, 4, xt, lt, sa.scales, ga, sb.scales, gb, st);
+    }
+
+    private static void transpose(float[] src, int p, float[] xt, int xo) {
+        for (int k = 0; k < L; k++) {
+            for (int i = 0; i < 16; i++) {
+                xt[xo + i * L + k] = src[p + 16 * k + i];
+            }
+        }
+    }
+
+    private static void untranspose(float[] lt, int xo, byte[] l, int lo) {
+        for (int k = 0; k < L; k++) {
+            for (int i = 0; i < 16; i++) {
+                l[lo + 16 * k + i] = (byte) lt[xo + i * L + k];
+            }
+        }
+    }
+
+    /**
+     * Scale quantization, requantization and packing of the block at {@code src[o..]}. Its search codes are only
+     * read where a sub-block scale is zero (the scalar step): if {@code lt} is not null they are still transposed
+     * there, its 16/L groups at {@code lt[xo + g·16L..]}, and are copied to {@code s.l} only then.
+     */
+    private static void finish(float[] src, int o, Q3_KScalar.Scratch s, float[] lt, int xo, MemorySegment dst,
+            long at, float[] dl) {
+        short dh = Q3_KScalar.quantizeScales(s);
+        requantAndPack(src, o, s.l, lt, xo, dh, s.out, dl);
+        MemorySegment.copy(s.out, 0, dst, BYTE, at, BLOCK_BYTES);
     }
 
     private static final float MAGIC = 12582912.0f;
@@ -90,10 +172,16 @@ final class Q3_KVector extends WeightedBlockCodec {
      * same float division and ggml bit trick, in int lanes), packed straight into {@code hmask} and {@code qs}. A
      * block with a zero sub-block scale keeps the search's codes there, so it goes to the scalar code.
      */
-    private static void requantAndPack(float[] x, int o, byte[] lb, short dh, byte[] out, float[] dl) {
+    private static void requantAndPack(float[] x, int o, byte[] lb, float[] lt, int xo, short dh, byte[] out,
+            float[] dl) {
         out[108] = (byte) dh;
         out[109] = (byte) (dh >> 8);
         if (scales(out, dl)) {
+            if (lt != null) {
+                for (int g = 0; g < 16; g += L) {
+                    untranspose(lt, xo + 16 * g, lb, 16 * g);
+                }
+            }
             Q3_KScalar.requantAndPack(x, o, lb, dh, out);
             return;
         }
