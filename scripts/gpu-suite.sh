@@ -37,6 +37,7 @@ echo "bundle $(cat "$bundle/COMMIT" 2>/dev/null) on $(hostname), $(nproc) cores"
 "$java" "${flags[@]}" -Xmx16g -jar "$bundle/junit-platform-console-standalone.jar" execute \
     --class-path "$cp" \
     --select-class io.weightcast.core.conformance.CudaScalarConformanceTest \
+    --select-class io.weightcast.core.conformance.CudaBnb4BitConformanceTest \
     --select-class io.weightcast.core.engine.GpuEngineTest \
     --details=tree --disable-banner --disable-ansi-colors --reports-dir "$out/junit" 2>&1 | tee -a "$out/gpu-tests.log"
 tests=${PIPESTATUS[0]}

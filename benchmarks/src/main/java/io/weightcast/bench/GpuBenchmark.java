@@ -12,7 +12,10 @@ import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 import static jcuda.driver.JCudaDriver.cuStreamCreate;
 import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
+import io.weightcast.core.codec.Bnb;
+import io.weightcast.core.codec.Bnb4BitKernel;
 import io.weightcast.core.codec.Codecs;
+import io.weightcast.core.codec.cuda.CudaBnb4Bit;
 import io.weightcast.core.codec.cuda.CudaDevice;
 import io.weightcast.core.codec.cuda.CudaKernels;
 import io.weightcast.core.codec.cuda.CudaRuntime;
@@ -242,6 +245,7 @@ public final class GpuBenchmark {
                         () -> dev.launch(spec.decode(), m / t.blockSize(), y, z, stream));
                 row("decode " + t, decMs, 4.0 * m, 4.0 * m + encBytes, copyBw, checkDecode(t, y, z));
             }
+            bnb4(dev, n, host, x, y, z, stream, start, stop, copyBw);
             cuMemFree(flags);
             cuMemFree(qw);
             return copyBw;
@@ -249,6 +253,50 @@ public final class GpuBenchmark {
             cuMemFree(x);
             cuMemFree(y);
             cuMemFree(z);
+        }
+    }
+
+    /** bitsandbytes 4-bit (NF4, FP4, blocksize 64): the fused absmax + encode kernel and the decoder. */
+    private void bnb4(CudaDevice dev, long n, float[] host, CUdeviceptr x, CUdeviceptr y, CUdeviceptr z,
+            CUstream stream, CUevent start, CUevent stop, double copyBw) {
+        int bs = 64;
+        CudaBnb4Bit bnb = new CudaBnb4Bit(dev);
+        CUdeviceptr am = new CUdeviceptr();
+        long nb = (n + bs - 1) / bs;
+        cuMemAlloc(am, 4 * nb);
+        try {
+            for (boolean nf4 : new boolean[] {true, false}) {
+                String t = (nf4 ? "NF4" : "FP4") + " (bnb, blocksize " + bs + ")";
+                double encMs = time(stream, start, stop, 10, () -> bnb.launchEncode(nf4, x, am, y, n, bs, stream));
+                int m = SAMPLE;
+                byte[] got = new byte[m / 2];
+                cuMemcpyDtoH(Pointer.to(got), y, got.length);
+                float[] amv = new float[m / bs];
+                Bnb.absmax(host, 0, m, bs, amv, 0);
+                byte[] want = new byte[m / 2];
+                Bnb4BitKernel.scalar().quantize4(nf4, host, 0, m, bs, amv, 0, MemorySegment.ofArray(want), 0);
+                float[] gotAm = new float[m / bs];
+                cuMemcpyDtoH(Pointer.to(gotAm), am, 4L * gotAm.length);
+                int at = Arrays.mismatch(want, got);
+                String exact = at >= 0 ? "NO (byte " + at + ")"
+                        : !Arrays.equals(amv, gotAm) ? "NO (absmax)" : "yes";
+                row("encode " + t, encMs, 4.0 * n, 4.0 * n + n / 2 + 4.0 * nb, copyBw, exact);
+                double decMs = time(stream, start, stop, 10, () -> bnb.launchDecode(nf4, y, am, z, n, bs, stream));
+                float[] dec = new float[m];
+                cuMemcpyDtoH(Pointer.to(dec), z, 4L * m);
+                float[] wantDec = new float[m];
+                Bnb.dequantize4(MemorySegment.ofArray(want), nf4 ? Bnb.NF4 : Bnb.FP4, amv, bs, 0, m, wantDec, 0);
+                String decExact = "yes";
+                for (int i = 0; i < m; i++) {
+                    if (Float.floatToIntBits(dec[i]) != Float.floatToIntBits(wantDec[i])) {
+                        decExact = "NO (element " + i + ")";
+                        break;
+                    }
+                }
+                row("decode " + t, decMs, 4.0 * n, 4.0 * n + n / 2 + 4.0 * nb, copyBw, decExact);
+            }
+        } finally {
+            cuMemFree(am);
         }
     }
 

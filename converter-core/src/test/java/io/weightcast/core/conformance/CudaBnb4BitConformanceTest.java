@@ -1,0 +1,145 @@
+package io.weightcast.core.conformance;
+
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.weightcast.core.codec.Bnb;
+import io.weightcast.core.codec.Bnb4BitKernel;
+import io.weightcast.core.codec.cuda.CudaBnb4Bit;
+import io.weightcast.core.codec.cuda.CudaDevice;
+import io.weightcast.core.codec.cuda.CudaRuntime;
+import io.weightcast.formats.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * bitsandbytes 4-bit on the GPU ({@link CudaBnb4Bit}, {@code bnb.cu}) vs the scalar reference ({@link Bnb},
+ * {@link Bnb4BitKernel#scalar()}), byte for byte: NF4 and FP4, block sizes 32 to 4096, every row generator of
+ * {@link CudaScalarConformanceTest} (NaN and ±inf rows included), an odd length ending in a partial block. Checks
+ * the GPU absmax (fused kernel; equal under {@link Float#floatToIntBits}), the packed bytes of the fused kernel
+ * and of {@code quantize4} with the CPU absmax, and decoding (float bits, NaN canonical). Skipped without a GPU.
+ */
+class CudaBnb4BitConformanceTest {
+
+    static final int N = CudaScalarConformanceTest.ROWS * CudaScalarConformanceTest.ROW - 37; // odd, partial block
+    static final long SEED = 0xB1B4B17L;
+
+    @BeforeAll
+    static void gpu() {
+        assumeTrue(CudaRuntime.available(), () -> "no CUDA device (" + CudaRuntime.unavailableReason()
+                + "): GPU tests run on a GPU machine through scripts/gpu-suite.sh");
+    }
+
+    static Stream<Arguments> cases() {
+        List<Arguments> a = new ArrayList<>();
+        for (boolean nf4 : new boolean[] {true, false}) {
+            for (int bs : new int[] {32, 64, 128, 256, 4096}) {
+                a.add(Arguments.of(nf4, bs));
+            }
+        }
+        return a.stream();
+    }
+
+    static float[] values(RowGenerators.Named g, long seed, int n) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] x = new float[n];
+        for (int off = 0; off < n; off += CudaScalarConformanceTest.ROW) {
+            g.gen().fill(r, DType.F32, x, off, Math.min(CudaScalarConformanceTest.ROW, n - off));
+        }
+        return x;
+    }
+
+    @ParameterizedTest(name = "nf4={0} blocksize={1}")
+    @MethodSource("cases")
+    void gpuEqualsScalar(boolean nf4, int bs) {
+        for (CudaDevice d : CudaRuntime.devices()) {
+            CudaBnb4Bit gpu = new CudaBnb4Bit(d);
+            List<String> bad = new ArrayList<>();
+            long seed = SEED;
+            for (RowGenerators.Named g : CudaScalarConformanceTest.generators()) {
+                float[] x = values(g, seed++, N);
+                check(gpu, nf4, bs, g.name(), x, 0, N, bad);
+                check(gpu, nf4, bs, g.name() + " (offsets)", x, 3 * bs, N - 3 * bs - 1, bad); // even length
+            }
+            if (!bad.isEmpty()) {
+                fail(d + " nf4=" + nf4 + " blocksize " + bs + ": " + bad.size() + " mismatches:\n"
+                        + String.join("\n", bad.subList(0, Math.min(20, bad.size()))));
+            }
+        }
+    }
+
+    /** More than one chunk of {@link CudaBnb4Bit#CHUNK}, odd length. */
+    @Test
+    void severalChunks() {
+        int n = CudaBnb4Bit.CHUNK + 3 * 4096 + 17;
+        float[] x = values(RowGenerators.ALL.get(3), SEED - 1, n);
+        for (CudaDevice d : CudaRuntime.devices()) {
+            List<String> bad = new ArrayList<>();
+            check(new CudaBnb4Bit(d), true, 64, "chunks", x, 0, n, bad);
+            if (!bad.isEmpty()) {
+                fail(d + ": " + String.join("\n", bad));
+            }
+        }
+    }
+
+    private static void check(CudaBnb4Bit gpu, boolean nf4, int bs, String name, float[] x, int off, int n,
+            List<String> bad) {
+        int nb = (n + bs - 1) / bs;
+        int absOff = 5; // the absmax vector at an offset, as BnbLayout passes it
+        long dstOff = 7;
+        float[] am = new float[absOff + nb];
+        Bnb.absmax(x, off, n, bs, am, absOff);
+        byte[] want = new byte[(int) dstOff + (n + 1) / 2];
+        Bnb4BitKernel.scalar().quantize4(nf4, x, off, n, bs, am, absOff, MemorySegment.ofArray(want), dstOff);
+
+        float[] gam = new float[absOff + nb];
+        byte[] fused = new byte[want.length];
+        gpu.encode(nf4, x, off, n, bs, gam, absOff, MemorySegment.ofArray(fused), dstOff);
+        for (int b = 0; b < nb; b++) {
+            if (Float.floatToIntBits(am[absOff + b]) != Float.floatToIntBits(gam[absOff + b])) {
+                bad.add(name + ": absmax of block " + b + ": cpu " + am[absOff + b] + " gpu " + gam[absOff + b]);
+                break;
+            }
+        }
+        compare(name + " fused", want, fused, x, off, bs, am, absOff, (int) dstOff, bad);
+
+        byte[] given = new byte[want.length];
+        gpu.quantize4(nf4, x, off, n, bs, am, absOff, MemorySegment.ofArray(given), dstOff);
+        compare(name + " quantize4", want, given, x, off, bs, am, absOff, (int) dstOff, bad);
+
+        float[] table = nf4 ? Bnb.NF4 : Bnb.FP4;
+        float[] cpu = new float[n];
+        float[] dec = new float[n + 2];
+        MemorySegment packed = MemorySegment.ofArray(want).asSlice(dstOff);
+        float[] amv = java.util.Arrays.copyOfRange(am, absOff, absOff + nb);
+        Bnb.dequantize4(packed, table, amv, bs, 0, n, cpu, 0);
+        gpu.decode(nf4, MemorySegment.ofArray(want), dstOff, am, absOff, n, bs, dec, 2);
+        for (int i = 0; i < n; i++) {
+            if (Float.floatToIntBits(cpu[i]) != Float.floatToIntBits(dec[2 + i])) {
+                bad.add(name + ": decode of element " + i + ": cpu " + cpu[i] + " gpu " + dec[2 + i]);
+                break;
+            }
+        }
+    }
+
+    private static void compare(String name, byte[] want, byte[] got, float[] x, int off, int bs, float[] am,
+            int absOff, int dstOff, List<String> bad) {
+        for (int i = dstOff; i < want.length; i++) {
+            if (want[i] != got[i]) {
+                int e = 2 * (i - dstOff);
+                bad.add(String.format("%s: byte %d (elements %d, %d = %s, %s; absmax %s): cpu %02x gpu %02x", name,
+                        i - dstOff, e, e + 1, x[off + e], e + 1 < x.length - off ? x[off + e + 1] : "-",
+                        am[absOff + e / bs], want[i] & 0xFF, got[i] & 0xFF));
+                return;
+            }
+        }
+    }
+}
