@@ -49,12 +49,16 @@ class CudaBnb4BitConformanceTest {
     }
 
     static float[] values(RowGenerators.Named g, long seed, int n) {
+        // The generators shape some rows for a block type (e.g. exact ties of a 4-bit scale); Q4_0 is the nearest
+        // ggml relative of bnb 4-bit, so its rows serve here.
         SplittableRandom r = new SplittableRandom(seed);
-        float[] x = new float[n];
-        for (int off = 0; off < n; off += CudaScalarConformanceTest.ROW) {
-            g.gen().fill(r, DType.F32, x, off, Math.min(CudaScalarConformanceTest.ROW, n - off));
+        // Generators fill whole 32-element blocks, so the buffer is padded to whole rows and cut to n afterwards.
+        int rows = (n + CudaScalarConformanceTest.ROW - 1) / CudaScalarConformanceTest.ROW;
+        float[] x = new float[rows * CudaScalarConformanceTest.ROW];
+        for (int off = 0; off < x.length; off += CudaScalarConformanceTest.ROW) {
+            g.gen().fill(r, DType.Q4_0, x, off, CudaScalarConformanceTest.ROW);
         }
-        return x;
+        return java.util.Arrays.copyOf(x, n);
     }
 
     @ParameterizedTest(name = "nf4={0} blocksize={1}")
