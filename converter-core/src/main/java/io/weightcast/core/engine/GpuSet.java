@@ -57,4 +57,12 @@ final class GpuSet {
         }
         return devices.get(index % devices.size());
     }
+
+    /**
+     * The device for the {@code index}-th GPU-encoded layout weight (round robin), or null for the CPU; the weight's
+     * encoder decides whether it has kernels ({@link WeightEncoder#onDevice}).
+     */
+    CudaDevice forLayout(int index) {
+        return devices.isEmpty() ? null : devices.get(index % devices.size());
+    }
 }

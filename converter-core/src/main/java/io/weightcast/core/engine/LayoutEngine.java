@@ -1,5 +1,6 @@
 package io.weightcast.core.engine;
 
+import io.weightcast.core.codec.cuda.CudaDevice;
 import io.weightcast.core.plan.TensorJob;
 import io.weightcast.formats.tensor.TensorSink;
 import io.weightcast.formats.tensor.TensorSpec;
@@ -41,7 +42,7 @@ public final class LayoutEngine {
             return t;
         });
         try {
-            new Run(items, sink, progress, workers).execute();
+            new Run(items, sink, progress, workers, GpuSet.resolve(options.device())).execute();
         } finally {
             workers.shutdownNow();
         }
@@ -49,22 +50,26 @@ public final class LayoutEngine {
 
     private final class Run {
         /** A submitted piece: main bytes (and a side result) of one chunk or band; {@code last} ends its item. */
-        private record Pending(WriteItem item, long sourceBytes, long bytes, Future<WeightEncoder.Band> result,
-                boolean last) {
+        private record Pending(WriteItem item, WeightEncoder encoder, long sourceBytes, long bytes,
+                Future<WeightEncoder.Band> result, boolean last) {
         }
 
         private final List<WriteItem> items;
         private final TensorSink sink;
         private final ProgressListener progress;
         private final ExecutorService workers;
+        private final GpuSet gpus;
         private final ArrayDeque<Pending> window = new ArrayDeque<>();
         private final long totalSourceBytes;
         private final List<Object> sides = new ArrayList<>();
         private long bytesInFlight;
         private long sourceBytesDone;
+        private int gpuItems;
 
-        Run(List<WriteItem> items, TensorSink sink, ProgressListener progress, ExecutorService workers) {
+        Run(List<WriteItem> items, TensorSink sink, ProgressListener progress, ExecutorService workers,
+                GpuSet gpus) {
             this.items = items;
+            this.gpus = gpus;
             this.sink = sink;
             this.progress = progress;
             this.workers = workers;
@@ -87,35 +92,51 @@ public final class LayoutEngine {
             TensorJob job = p.job();
             int granule = ChunkRange.leastCommonMultiple(job.source().dtype().blockSize(),
                     job.target().dtype().blockSize());
-            List<ChunkRange> ranges = ChunkRange.split(job.source().elementCount(), granule, options.chunkElements());
+            CudaDevice gpu = ChunkConverter.gpuCapable(job)
+                    ? gpus.forTensor(gpuItems++, job.source().dtype(), job.target().dtype()) : null;
+            List<ChunkRange> ranges = ChunkRange.split(job.source().elementCount(), granule, chunkElements(gpu));
             long perElementSource = job.source().elementCount() == 0 ? 0
                     : Math.max(1, job.source().byteSize() / Math.max(1, job.source().elementCount()));
             for (int i = 0; i < ranges.size(); i++) {
                 ChunkRange r = ranges.get(i);
-                submit(new Pending(p, r.count() * perElementSource, job.target().dtype().byteSize(r.count()),
-                        workers.submit(() -> new WeightEncoder.Band(ChunkConverter.convert(job, r), null)),
+                submit(new Pending(p, null, r.count() * perElementSource, job.target().dtype().byteSize(r.count()),
+                        workers.submit(() -> new WeightEncoder.Band(ChunkConverter.convert(job, r, gpu), null)),
                         i == ranges.size() - 1));
             }
         }
 
         private void submitEncoded(WriteItem.Encoded e) throws IOException {
-            long band = e.encoder().bandElements();
-            long per = Math.max(1, options.chunkElements() / band) * band;
+            // A layout with kernels for this weight encodes its bands on a GPU (same bytes); bands then grow to
+            // GPU-sized chunks so that each call moves megabytes, not kilobytes.
+            CudaDevice gpu = gpus.forLayout(gpuItems);
+            WeightEncoder encoder = gpu == null ? e.encoder() : e.encoder().onDevice(gpu);
+            if (encoder != e.encoder()) {
+                gpuItems++;
+            } else {
+                gpu = null;
+            }
+            long band = encoder.bandElements();
+            long per = Math.max(1, chunkElements(gpu) / band) * band;
             long n = e.elements();
             long bytesPerElement = Math.max(1, e.sourceBytes() / Math.max(1, n));
             for (long start = 0; start < n; start += per) {
                 long first = start;
                 int count = Math.toIntExact(Math.min(per, n - start));
-                submit(new Pending(e, count * bytesPerElement, 4L * count, workers.submit(() -> {
+                submit(new Pending(e, encoder, count * bytesPerElement, 4L * count, workers.submit(() -> {
                     float[] values = new float[count];
                     e.source().decode(first, count, values, 0);
-                    return e.encoder().encodeBand(values, count, first);
+                    return encoder.encodeBand(values, count, first);
                 }), start + per >= n));
             }
             if (n == 0) {
-                submit(new Pending(e, 0, 0, workers.submit(() -> new WeightEncoder.Band(
+                submit(new Pending(e, encoder, 0, 0, workers.submit(() -> new WeightEncoder.Band(
                         MemorySegment.ofArray(new byte[0]), null)), true));
             }
+        }
+
+        private int chunkElements(CudaDevice gpu) {
+            return gpu == null ? options.chunkElements()
+                    : Math.max(options.chunkElements(), EngineOptions.GPU_CHUNK_ELEMENTS);
         }
 
         private void submit(Pending p) throws IOException {
@@ -135,7 +156,7 @@ public final class LayoutEngine {
             if (p.item() instanceof WriteItem.Encoded e) {
                 sides.add(band.side());
                 if (p.last()) {
-                    List<MemorySegment> rest = e.encoder().finish(new ArrayList<>(sides)); // sides may be null
+                    List<MemorySegment> rest = p.encoder().finish(new ArrayList<>(sides)); // sides may be null
                     sides.clear();
                     for (MemorySegment s : rest) {
                         sink.write(s);

@@ -1,5 +1,6 @@
 package io.weightcast.core.engine;
 
+import io.weightcast.core.codec.cuda.CudaDevice;
 import io.weightcast.formats.tensor.TensorSpec;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -27,6 +28,15 @@ public interface WeightEncoder {
 
     /** Encodes elements {@code [first, first + count)}; {@code values} may be overwritten. */
     Band encodeBand(float[] values, int count, long first);
+
+    /**
+     * This encoder with its bands encoded on {@code gpu}, or {@code this} when the layout has no kernels for this
+     * weight. The returned encoder must give the same bytes and side results as this one (its {@link #finish} is
+     * the one called); it may ask for larger bands.
+     */
+    default WeightEncoder onDevice(CudaDevice gpu) {
+        return this;
+    }
 
     /** The bytes of {@code outputs().get(1..)}, from every band's side result in order. */
     List<MemorySegment> finish(List<Object> sides);
