@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.weightcast.core.codec.cuda.CudaDevice;
 import io.weightcast.core.codec.cuda.CudaKernels;
 import io.weightcast.core.codec.cuda.CudaRuntime;
 import io.weightcast.core.plan.ConversionPlan;
@@ -99,6 +100,31 @@ class GpuEngineTest {
         new ConversionEngine(new EngineOptions(3, 1 << 16, 1 << 24, DeviceChoice.parse("cuda")))
                 .run(plan, gpu, ProgressListener.NONE);
         assertThat(gpu.bytes.toByteArray()).isEqualTo(cpu.bytes.toByteArray());
+    }
+
+    /**
+     * Several GPUs (all of them with {@code --device cuda}): the tensors are spread round robin, every device does
+     * a share of the work, and the bytes still equal the CPU's. Skipped on machines with fewer than two GPUs.
+     */
+    @Test
+    void severalGpusSplitTheTensorsAndMatchTheCpu() throws Exception {
+        assumeTrue(CudaRuntime.available(), () -> "no CUDA device (" + CudaRuntime.unavailableReason()
+                + "): GPU tests run on a GPU machine through scripts/gpu-suite.sh");
+        List<CudaDevice> devices = CudaRuntime.devices();
+        assumeTrue(devices.size() >= 2, () -> devices.size() + " CUDA device(s): the split needs two or more");
+        ConversionPlan plan = plan(DType.F16);
+        long[] before = devices.stream().mapToLong(CudaDevice::elementsTranscoded)
+                .toArray();
+        CollectingSink cpu = new CollectingSink();
+        CollectingSink gpu = new CollectingSink();
+        new ConversionEngine(new EngineOptions(4, 1 << 16, 1 << 24)).run(plan, cpu, ProgressListener.NONE);
+        new ConversionEngine(new EngineOptions(4, 1 << 16, 1 << 24, DeviceChoice.parse("cuda")))
+                .run(plan, gpu, ProgressListener.NONE);
+        assertThat(gpu.bytes.toByteArray()).isEqualTo(cpu.bytes.toByteArray());
+        for (int d = 0; d < devices.size(); d++) {
+            assertThat(devices.get(d).elementsTranscoded() - before[d]).as("elements converted on " + devices.get(d))
+                    .isPositive();
+        }
     }
 
     private static ConversionPlan plan(DType source) {

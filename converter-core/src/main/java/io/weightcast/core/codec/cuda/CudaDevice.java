@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import jcuda.Pointer;
 import jcuda.driver.CUcontext;
@@ -66,6 +67,8 @@ public final class CudaDevice {
     private final LinkedBlockingQueue<Lane> freeLanes = new LinkedBlockingQueue<>();
     private final int maxLanes = Math.max(1, Integer.getInteger(LANES_PROPERTY, DEFAULT_LANES));
     private int lanesCreated;
+    /** Elements that went through {@link #transcode} here: shows how the engine spread the work over devices. */
+    private final AtomicLong elementsTranscoded = new AtomicLong();
 
     CudaDevice(int ordinal) {
         this.ordinal = ordinal;
@@ -95,6 +98,11 @@ public final class CudaDevice {
             return 0;
         }
         return v[0];
+    }
+
+    /** Elements converted by {@link #transcode} on this device since the JVM started. */
+    public long elementsTranscoded() {
+        return elementsTranscoded.get();
     }
 
     public int ordinal() {
@@ -321,6 +329,7 @@ public final class CudaDevice {
         }
         CudaKernels.Kernel decode = from == DType.F32 ? null : CudaKernels.spec(from).decode();
         CudaKernels.Kernel encode = to == DType.F32 ? null : CudaKernels.encoder(to);
+        elementsTranscoded.addAndGet(count);
         makeCurrent();
         Lane first = acquireLane(true);
         Lane second = count > LANE_ELEMENTS ? acquireLane(false) : null;
