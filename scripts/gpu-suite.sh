@@ -9,7 +9,7 @@
 #                  (with the device tool: run with carry [".gpu-bundle"]; OUTDIR defaults to $OUT)
 #
 # OUTDIR gets: nvidia-smi.txt, gpu-tests.log (JUnit tree), junit/TEST-junit-jupiter.xml, gpu-bench.md (the report),
-# gpu-bench.log. Exit status: that of the tests (the benchmark runs either way).
+# gpu-bench.log, gpu-quantize.md (llama-quantize Q4_K_M end to end, GpuQuantizeBenchmark). Exit status: that of the tests (the benchmark runs either way).
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 if [ -f "$here/bundle.tar.xz" ] || [ -x "$here/jre/bin/java" ]; then packed="$here"; else packed="$(cd "$here/.." && pwd)/.gpu-bundle"; fi
@@ -44,5 +44,8 @@ tests=${PIPESTATUS[0]}
 
 "$java" "${flags[@]}" -Xmx24g -cp "$cp" io.weightcast.bench.GpuBenchmark --out "$out/gpu-bench.md" \
     --workdir "${WC_BENCH_DIR:-/tmp/weightcast-gpu-bench}" "$@" 2>&1 | tee "$out/gpu-bench.log"
+# llama-quantize end to end (Q4_K_M with and without an imatrix, 4.2 GB synthetic llama) on the GPU(s) vs the CPU.
+"$java" "${flags[@]}" -Xmx24g -cp "$cp" io.weightcast.bench.GpuQuantizeBenchmark --out "$out/gpu-quantize.md" \
+    --workdir "${WC_BENCH_DIR:-/tmp/weightcast-gpu-bench}" ${WC_QUANTIZE_ARGS:-} 2>&1 | tee "$out/gpu-quantize.log"
 echo "tests exit status: $tests" | tee -a "$out/gpu-tests.log"
 exit "$tests"
