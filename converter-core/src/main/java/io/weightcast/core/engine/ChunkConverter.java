@@ -2,6 +2,7 @@ package io.weightcast.core.engine;
 
 import io.weightcast.core.codec.Codec;
 import io.weightcast.core.codec.Codecs;
+import io.weightcast.core.codec.cuda.CudaCodec;
 import io.weightcast.core.codec.cuda.CudaDevice;
 import io.weightcast.core.codec.cuda.CudaKernels;
 import io.weightcast.core.plan.TensorJob;
@@ -25,7 +26,9 @@ final class ChunkConverter {
 
     /**
      * As {@link #convert(TensorJob, ChunkRange)}, on {@code gpu} when it is not null: the source bytes go to the
-     * device, which decodes and encodes them there (same bytes as the CPU codecs).
+     * device, which decodes and encodes them there (same bytes as the CPU codecs). A job the GPU cannot read whole
+     * (a custom decoder, a value transform such as the rotary permutation, a source type without a decode kernel)
+     * is read into f32 on the CPU and only encoded on the GPU, when the target has an encode kernel.
      */
     static MemorySegment convert(TensorJob job, ChunkRange range, CudaDevice gpu) {
         DType from = job.source().dtype();
@@ -42,7 +45,7 @@ final class ChunkConverter {
             }
             return onGpuWeighted(job, range, gpu);
         }
-        Codec encoder = Codecs.forType(to);
+        Codec encoder = gpu != null && gpuEncodable(job) ? CudaCodec.of(to, gpu).orElseThrow() : Codecs.forType(to);
         float[] values = scratch(range.count());
         if (!job.transform().isIdentity()) {
             TransformedReader.read(job, range.firstElement(), range.count(), values, 0);
@@ -85,6 +88,22 @@ final class ChunkConverter {
                 && CudaKernels.canTranscode(job.source().dtype(), to)
                 && (job.importance() == null || !Codecs.forType(to).usesImportance()
                         || CudaKernels.encodesImportance(to));
+    }
+
+    /**
+     * Whether the GPU can at least encode this job's values once the CPU has read them as f32: an encode kernel for
+     * the target, and a weighted one where the target's quantizer uses the job's importance matrix.
+     */
+    static boolean gpuEncodable(TensorJob job) {
+        DType to = job.target().dtype();
+        return !job.isCopy() && to != DType.F32 && CudaKernels.canEncode(to)
+                && (job.importance() == null || !Codecs.forType(to).usesImportance()
+                        || CudaKernels.encodesImportance(to));
+    }
+
+    /** Whether the GPU has any part in this job ({@link #gpuCapable} or {@link #gpuEncodable}). */
+    static boolean usesGpu(TensorJob job) {
+        return gpuCapable(job) || gpuEncodable(job);
     }
 
     /** Whole rows with the importance matrix, grouped by matrix (expert) as on the CPU path, on the GPU. */

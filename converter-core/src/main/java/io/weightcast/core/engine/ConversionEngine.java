@@ -80,8 +80,8 @@ public final class ConversionEngine {
                         ? Math.toIntExact(job.source().rowLength())
                         : ChunkRange.leastCommonMultiple(job.source().dtype().blockSize(),
                                 job.target().dtype().blockSize());
-                CudaDevice gpu = ChunkConverter.gpuCapable(job)
-                        ? gpus.forTensor(index++, job.source().dtype(), job.target().dtype()) : null;
+                CudaDevice gpu = gpus.forTensor(index, job);
+                index += gpu == null ? 0 : 1;
                 int chunk = gpu == null ? options.chunkElements()
                         : Math.max(options.chunkElements(), EngineOptions.GPU_CHUNK_ELEMENTS);
                 var ranges = ChunkRange.split(job.source().elementCount(), granule, chunk);

@@ -1,9 +1,8 @@
 package io.weightcast.core.engine;
 
 import io.weightcast.core.codec.cuda.CudaDevice;
-import io.weightcast.core.codec.cuda.CudaKernels;
 import io.weightcast.core.codec.cuda.CudaRuntime;
-import io.weightcast.formats.tensor.DType;
+import io.weightcast.core.plan.TensorJob;
 import java.util.List;
 
 /**
@@ -50,9 +49,12 @@ final class GpuSet {
         return devices.isEmpty();
     }
 
-    /** The device for the {@code index}-th tensor of the plan (round robin), or null for the CPU. */
-    CudaDevice forTensor(int index, DType from, DType to) {
-        if (devices.isEmpty() || !CudaKernels.canTranscode(from, to)) {
+    /**
+     * The device for the {@code index}-th GPU job of the plan (round robin), or null for the CPU: when there is no
+     * device or the GPU has no part in the job ({@link ChunkConverter#usesGpu}).
+     */
+    CudaDevice forTensor(int index, TensorJob job) {
+        if (devices.isEmpty() || !ChunkConverter.usesGpu(job)) {
             return null;
         }
         return devices.get(index % devices.size());

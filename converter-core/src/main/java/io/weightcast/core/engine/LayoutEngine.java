@@ -92,8 +92,8 @@ public final class LayoutEngine {
             TensorJob job = p.job();
             int granule = ChunkRange.leastCommonMultiple(job.source().dtype().blockSize(),
                     job.target().dtype().blockSize());
-            CudaDevice gpu = ChunkConverter.gpuCapable(job)
-                    ? gpus.forTensor(gpuItems++, job.source().dtype(), job.target().dtype()) : null;
+            CudaDevice gpu = gpus.forTensor(gpuItems, job);
+            gpuItems += gpu == null ? 0 : 1;
             List<ChunkRange> ranges = ChunkRange.split(job.source().elementCount(), granule, chunkElements(gpu));
             long perElementSource = job.source().elementCount() == 0 ? 0
                     : Math.max(1, job.source().byteSize() / Math.max(1, job.source().elementCount()));

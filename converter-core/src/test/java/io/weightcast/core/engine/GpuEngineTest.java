@@ -127,6 +127,45 @@ class GpuEngineTest {
         }
     }
 
+    /**
+     * Jobs the GPU cannot read whole (rotary permutation, Gemma's +1, with and without an imatrix) are read on the
+     * CPU and encoded on the GPU: same bytes as the CPU engine.
+     */
+    @Test
+    void transformedJobsAreEncodedOnTheGpuWithTheCpuBytes() throws Exception {
+        List<TensorJob> jobs = new ArrayList<>();
+        int seed = 500;
+        for (DType to : CudaKernels.types()) {
+            if (!CudaKernels.canEncode(to)) {
+                continue;
+            }
+            int rows = 128;
+            int cols = 2048;
+            TensorView t = TestTensors.f32("t" + seed, TestTensors.gaussian(seed++, rows * cols, 0.02f), rows, cols);
+            io.weightcast.core.plan.SourceTransform transform = seed % 2 == 0
+                    ? io.weightcast.core.plan.SourceTransform.rotary(4)
+                    : io.weightcast.core.plan.SourceTransform.add(1f);
+            float[] imp = null;
+            if (CudaKernels.encodesImportance(to)) {
+                imp = TestTensors.gaussian(seed++, cols, 1f);
+                for (int i = 0; i < imp.length; i++) {
+                    imp[i] = imp[i] * imp[i];
+                }
+            }
+            jobs.add(new TensorJob(t, new TensorSpec(t.name(), t.shape(), to), null, transform, imp));
+        }
+        ConversionPlan plan = new ConversionPlan(jobs);
+        assertThat(jobs).allMatch(ChunkConverter::gpuEncodable).noneMatch(ChunkConverter::gpuCapable);
+        assumeTrue(CudaRuntime.available(), () -> "no CUDA device (" + CudaRuntime.unavailableReason()
+                + "): GPU tests run on a GPU machine through scripts/gpu-suite.sh");
+        CollectingSink cpu = new CollectingSink();
+        CollectingSink gpu = new CollectingSink();
+        new ConversionEngine(new EngineOptions(3, 1 << 16, 1 << 24)).run(plan, cpu, ProgressListener.NONE);
+        new ConversionEngine(new EngineOptions(3, 1 << 16, 1 << 24, DeviceChoice.parse("cuda")))
+                .run(plan, gpu, ProgressListener.NONE);
+        assertThat(gpu.bytes.toByteArray()).isEqualTo(cpu.bytes.toByteArray());
+    }
+
     private static ConversionPlan plan(DType source) {
         List<TensorJob> jobs = new ArrayList<>();
         int seed = 7;
