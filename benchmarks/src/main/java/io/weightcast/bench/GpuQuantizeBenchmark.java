@@ -118,6 +118,18 @@ public final class GpuQuantizeBenchmark {
                 }
             }
         }
+        // The I/O floor: F16 to F16 copies every tensor (zero-copy slices of the mapped source, no arithmetic), so
+        // it only reads the source and writes the output; the quantizing runs cannot beat it by much.
+        Path copy = workdir.resolve("copy-F16.gguf");
+        try {
+            double s = quantize(model, copy, LlamaFtype.F16, null, threads, DeviceChoice.CPU);
+            line(String.format(Locale.ROOT, "| F16 (copy: I/O only, %.2f GB written) | no | CPU x%d | %.2f | %.2f | - | - |",
+                    Files.size(copy) / 1e9, threads, s, gb / s));
+        } catch (IOException | RuntimeException e) {
+            line("| F16 copy | no | FAILED: " + e + " | | | | |");
+        } finally {
+            Files.deleteIfExists(copy);
+        }
         for (CudaDevice d : devices) {
             line(String.format(Locale.ROOT, "- %s converted %.2f G elements in this run", d,
                     d.elementsTranscoded() / 1e9));
