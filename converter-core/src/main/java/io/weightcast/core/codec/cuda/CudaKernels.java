@@ -26,7 +26,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Modules and their types: {@code float} F16, BF16, F8_E4M3, F8_E5M2; {@code legacy} Q8_0, Q4_0, Q4_1, Q5_0,
  * Q5_1, Q8_1; {@code fp4} MXFP4, NVFP4; {@code lowbit} Q1_0, Q2_0; {@code tq} TQ1_0, TQ2_0; {@code kquant} Q2_K,
  * Q3_K, Q4_K, Q5_K, Q6_K (searching, with imatrix) and Q8_K (plain); {@code iq4} IQ4_NL, IQ4_XS (searching);
- * {@code bnb} the bitsandbytes 4-bit kernels ({@link CudaBnb4Bit}, not a ggml type).
+ * {@code iqgrid} IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M (decoders only: {@link #canDecode} but not
+ * {@link #canEncode}, as their CPU codecs); {@code bnb} the bitsandbytes 4-bit kernels ({@link CudaBnb4Bit}, not a
+ * ggml type).
  */
 public final class CudaKernels {
 
@@ -65,17 +67,22 @@ public final class CudaKernels {
     }
 
     /**
-     * The kernels of one type: the encoders by variant (STAGED always there), the variant used unless one is
-     * forced, and the decoder.
+     * The kernels of one type: the encoders by variant (STAGED always there, unless the type is decode-only: then
+     * none and {@code preferred} null), the variant used unless one is forced, and the decoder.
      */
     public record Spec(DType type, Map<Variant, Kernel> encoders, Variant preferred, Kernel decode) {
         Spec(DType type, Kernel encode, Kernel decode) {
             this(type, Map.of(Variant.STAGED, encode), Variant.STAGED, decode);
         }
 
-        /** The staged encoder. */
+        /** The staged encoder, or null for a decode-only type. */
         public Kernel encode() {
             return encoders.get(Variant.STAGED);
+        }
+
+        /** Whether the type has an encoder (the IQ grid types have decoders only). */
+        public boolean encodes() {
+            return !encoders.isEmpty();
         }
     }
 
@@ -99,8 +106,8 @@ public final class CudaKernels {
     /** The encode kernel {@link CudaDevice#transcode} launches for a type. */
     public static Kernel encoder(DType t) {
         Spec s = SPECS.get(t);
-        if (s == null) {
-            throw new UnsupportedOperationException("no CUDA kernels for " + t);
+        if (s == null || !s.encodes()) {
+            throw new UnsupportedOperationException("no CUDA encode kernel for " + t);
         }
         Variant f = forced;
         Kernel k = f == null ? null : s.encoders().get(f);
@@ -155,6 +162,13 @@ public final class CudaKernels {
         searching("kquant", DType.Q2_K, "q2_k");
         searching("iq4", DType.IQ4_NL, "iq4_nl");
         searching("iq4", DType.IQ4_XS, "iq4_xs");
+        decodeOnly("iqgrid", DType.IQ2_XXS, "iq2_xxs");
+        decodeOnly("iqgrid", DType.IQ2_XS, "iq2_xs");
+        decodeOnly("iqgrid", DType.IQ2_S, "iq2_s");
+        decodeOnly("iqgrid", DType.IQ3_XXS, "iq3_xxs");
+        decodeOnly("iqgrid", DType.IQ3_S, "iq3_s");
+        decodeOnly("iqgrid", DType.IQ1_S, "iq1_s");
+        decodeOnly("iqgrid", DType.IQ1_M, "iq1_m");
     }
 
     // Measured on an H200 (BENCHMARKS.md, bundle 65401e1): unstaged 1.2x and 2.4x faster than staged for Q6_K and
@@ -181,6 +195,11 @@ public final class CudaKernels {
                 new Kernel(module, "wc_decode_" + name, DEC_ITEMS, DEC_THREADS)));
     }
 
+    /** A type weightcast reads but cannot write (as its CPU codec): a decoder and no encoder. */
+    private static void decodeOnly(String module, DType t, String name) {
+        SPECS.put(t, new Spec(t, Map.of(), null, new Kernel(module, "wc_decode_" + name, DEC_ITEMS, DEC_THREADS)));
+    }
+
     private static void element(String module, DType t, String name) {
         SPECS.put(t, new Spec(t, new Kernel(module, "wc_encode_" + name, ELEM_ITEMS, ELEM_THREADS),
                 new Kernel(module, "wc_decode_" + name, ELEM_ITEMS, ELEM_THREADS)));
@@ -192,16 +211,18 @@ public final class CudaKernels {
     }
 
     /** The PTX modules, one per {@code .cu} file. */
-    public static final List<String> MODULES = List.of("bnb", "float", "fp4", "iq4", "kquant", "legacy", "lowbit", "tq");
+    public static final List<String> MODULES =
+            List.of("bnb", "float", "fp4", "iq4", "iqgrid", "kquant", "legacy", "lowbit", "tq");
 
-    /** Types with CUDA kernels (F32 needs none: it is copied). */
+    /** Types with CUDA kernels, decode-only ones included (F32 needs none: it is copied). */
     public static Set<DType> types() {
         return Collections.unmodifiableSet(EnumSet.copyOf(SPECS.keySet()));
     }
 
     /** Whether f32 can be encoded to {@code t} on the GPU (F32 itself: trivially). */
     public static boolean canEncode(DType t) {
-        return t == DType.F32 || SPECS.containsKey(t);
+        Spec s = SPECS.get(t);
+        return t == DType.F32 || (s != null && s.encodes());
     }
 
     /** Whether {@code t} can be decoded to f32 on the GPU (F32 itself: trivially). */
@@ -212,7 +233,7 @@ public final class CudaKernels {
     /** Whether the type's GPU encoder takes an importance matrix (as its scalar reference does). */
     public static boolean encodesImportance(DType t) {
         Spec s = SPECS.get(t);
-        return s != null && s.encode().searching();
+        return s != null && s.encodes() && s.encode().searching();
     }
 
     /** Whether a {@code from → to} conversion can run entirely on the GPU. */
