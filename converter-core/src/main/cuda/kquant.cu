@@ -1,7 +1,7 @@
-// ggml's k-quants Q6_K, Q3_K, Q4_K and Q5_K (256 values a super-block), with and without an importance matrix:
-// line by line copies of io.weightcast.core.codec.scalar.{KQuantSymmetric, KQuantAsymmetric, Q6_KScalar,
-// Q3_KScalar, Q4_KScalar, Q5_KScalar}. One thread per super-block (staged in shared memory), sequential sums in
-// index order as the Java code.
+// ggml's k-quants Q6_K, Q3_K, Q4_K, Q5_K and Q2_K (256 values a super-block), with and without an importance
+// matrix: line by line copies of io.weightcast.core.codec.scalar.{KQuantSymmetric, KQuantAsymmetric, Q6_KScalar,
+// Q3_KScalar, Q4_KScalar, Q5_KScalar, Q2_KScalar}. One thread per super-block (staged in shared memory),
+// sequential sums in index order as the Java code.
 #include "common.cuh"
 
 #define GROUP_MAX_EPS 1e-15f
@@ -665,10 +665,132 @@ __device__ __forceinline__ float wc_q5_k_value(const u8* b, int j) {
     return wc_sub(wc_mul(d1, (float) qv), m1);
 }
 
+// ---------------------------------------------------------------------------------------------- Q2_K
+
+// Q2_KScalar.finish: stores scales, d, dmin, recomputes the codes with the fp16 scales and packs them.
+__device__ void wc_q2_k_finish(const float* x, u8* y, int* L, const int* sc, u16 dh, u16 mh, bool* cpu) {
+    for (int j = 0; j < 16; j++) {
+        y[j] = (u8) sc[j];
+    }
+    wc_put_u16(y + 80, dh);
+    wc_put_u16(y + 82, mh);
+    float dAll = wc_f16_to_f32(dh);
+    float mAll = wc_f16_to_f32(mh);
+    for (int j = 0; j < 16; j++) {
+        float d = dAll * (float) (sc[j] & 0xF);
+        if (d == 0) {
+            continue;
+        }
+        float dm = mAll * (float) (sc[j] >> 4);
+        for (int ii = 0; ii < 16; ii++) {
+            int l = wc_nearest_int_bits((x[16 * j + ii] + dm) / d, cpu);
+            L[16 * j + ii] = ::max(0, ::min(3, l));
+        }
+    }
+    for (int h = 0; h < 2; h++) {
+        for (int l = 0; l < 32; l++) {
+            int e = 128 * h + l;
+            y[16 + 32 * h + l] = (u8) (L[e] | (L[e + 32] << 2) | (L[e + 64] << 4) | (L[e + 96] << 6));
+        }
+    }
+}
+
+// Q2_KScalar.encodeBlock (qw null) and encodeBlockWeighted: { u8 scales[16]; u8 qs[64]; half d; half dmin; }
+__device__ void wc_q2_k_block(const float* x, u8* y, const float* qw, bool* cpu) {
+    int L[256];
+    int laux[16];
+    float w[16];
+    float scales[16];
+    float mins[16];
+    int sc[16];
+    u16 dh;
+    u16 mh;
+    if (qw == nullptr) {
+        float maxScale = 0;
+        float maxMin = 0;
+        for (int j = 0; j < 16; j++) {
+            for (int l = 0; l < 16; l++) {
+                w[l] = fabsf(x[16 * j + l]);
+            }
+            scales[j] = wc_make_qkx(16, 3, x + 16 * j, w, L + 16 * j, laux, -0.5f, 0.1f, 15, true, false, mins + j,
+                    cpu);
+            if (scales[j] > maxScale) {
+                maxScale = scales[j];
+            }
+            if (mins[j] > maxMin) {
+                maxMin = mins[j];
+            }
+        }
+        if (maxScale > 0) {
+            float iscale = 15.0f / maxScale;
+            for (int j = 0; j < 16; j++) {
+                sc[j] = wc_nearest_int_bits(iscale * scales[j], cpu) & 0xFF;
+            }
+            dh = wc_f32_to_f16_s(maxScale / 15.0f, cpu);
+        } else {
+            for (int j = 0; j < 16; j++) {
+                sc[j] = 0;
+            }
+            dh = wc_f32_to_f16_s(0.0f, cpu);
+        }
+        if (maxMin > 0) {
+            float iscale = 15.0f / maxMin;
+            for (int j = 0; j < 16; j++) {
+                sc[j] = (sc[j] | (int) ((u32) wc_nearest_int_bits(iscale * mins[j], cpu) << 4)) & 0xFF;
+            }
+            mh = wc_f32_to_f16_s(maxMin / 15.0f, cpu);
+        } else {
+            mh = wc_f32_to_f16_s(0.0f, cpu);
+        }
+    } else {
+        float sw[16];
+        int ls[16];
+        int lm[16];
+        float sumX2 = 0;
+        for (int j = 0; j < 256; j++) {
+            sumX2 += x[j] * x[j];
+        }
+        float sigma2 = sumX2 / 256.0f;
+        for (int j = 0; j < 16; j++) {
+            for (int l = 0; l < 16; l++) {
+                float v = x[16 * j + l];
+                w[l] = qw[16 * j + l] * sqrtf(sigma2 + v * v);
+            }
+            float s = 0;
+            for (int l = 0; l < 16; l++) {
+                s += w[l];
+            }
+            sw[j] = s;
+            scales[j] = wc_make_qkx(16, 3, x + 16 * j, w, L + 16 * j, laux, -0.9f, 0.05f, 36, false, true, mins + j,
+                    cpu);
+        }
+        float dm = wc_make_qp(16, 15, scales, ls, sw, cpu);
+        float mm = wc_make_qp(16, 15, mins, lm, sw, cpu);
+        for (int j = 0; j < 16; j++) {
+            sc[j] = (ls[j] | (lm[j] << 4)) & 0xFF;
+        }
+        dh = wc_f32_to_f16_s(dm, cpu);
+        mh = wc_f32_to_f16_s(mm, cpu);
+    }
+    wc_q2_k_finish(x, y, L, sc, dh, mh, cpu);
+}
+
+// Q2_KScalar.decodeBlock, one element: d·(sc & 0xF)·q − dmin·(sc >> 4).
+__device__ __forceinline__ float wc_q2_k_value(const u8* b, int j) {
+    float d = wc_f16_to_f32(wc_get_u16(b + 80));
+    float min = wc_f16_to_f32(wc_get_u16(b + 82));
+    int sc = b[j >> 4];
+    float dl = wc_mul(d, (float) (sc & 0xF));
+    float ml = wc_mul(min, (float) (sc >> 4));
+    int q = (b[16 + 32 * (j >> 7) + (j & 31)] >> (2 * ((j & 127) >> 5))) & 3;
+    return wc_sub(wc_mul(dl, (float) q), ml);
+}
+
 WC_SEARCH_KERNELS_G(q4_k, 256, 144)
 WC_SEARCH_KERNELS_G(q5_k, 256, 176)
 WC_SEARCH_KERNELS_G(q6_k, 256, 210)
 WC_SEARCH_KERNELS_G(q3_k, 256, 110)
+WC_SEARCH_KERNELS_G(q2_k, 256, 84)
 
 // ---------------------------------------------------------------------------------------------- Q4_K, Q5_K, cooperative
 // The same bytes as wc_qk_asym_block, with a super-block's 8 independent sub-block searches run by 8 threads:
@@ -891,4 +1013,59 @@ extern "C" __global__ void __launch_bounds__(WC_COOP_THREADS)
 wc_encode_q5_k_c(const float* __restrict__ x, u8* __restrict__ y, long long nblocks, const float* __restrict__ qw,
         int rowBlocks, int colBlock0, u8* __restrict__ flags) {
     wc_qk_asym_coop<31, 176>(x, y, nblocks, qw, rowBlocks, colBlock0, flags);
+}
+
+// ---------------------------------------------------------------------------------------------- Q8_K
+// Q8_KScalar (ggml's quantize_row_q8_K_ref), the k-quants' activation type: no search, so a plain staged encoder
+// (32 blocks a CTA of 128 threads, as the TQ types). nearest_int reads the bits of iscale·x + 1.5·2^23, which for a
+// NaN x (or 0·inf) are x86's NaN bits: wc_mul/wc_add reproduce them, so every block is encoded here.
+#define WC_Q8_K_BLOCKS 32
+#define WC_Q8_K_THREADS 128
+
+// Q8_KScalar.encodeBlock: { float d; int8 qs[256]; int16 bsums[16]; }
+__device__ void wc_q8_k_block(const float* x, u8* y) {
+    float max = 0;
+    float amax = 0;
+    for (int j = 0; j < 256; j++) {
+        float ax = fabsf(x[j]);
+        if (ax > amax) {
+            amax = ax;
+            max = x[j];
+        }
+    }
+    if (amax == 0) {
+        for (int i = 0; i < 292; i++) {
+            y[i] = 0;
+        }
+        return;
+    }
+    float iscale = -127.0f / max;
+    for (int g = 0; g < 16; g++) {
+        int sum = 0;
+        for (int ii = 0; ii < 16; ii++) {
+            int j = 16 * g + ii;
+            float v = wc_add(wc_mul(iscale, x[j]), 12582912.0f); // GgmlRounding.nearestInt, x86 NaN bits included
+            int l = (int) (__float_as_uint(v) & 0x007FFFFFu) - 0x00400000;
+            int q = (int) (signed char) ::min(127, l);
+            y[4 + j] = (u8) q;
+            sum += q;
+        }
+        wc_put_u16(y + 260 + 2 * g, (u32) sum);
+    }
+    wc_put_u32(y, __float_as_uint(1.0f / iscale));
+}
+
+// Q8_KScalar.decodeBlock, one element: d·qs (d any float bits, NaN payloads included).
+__device__ __forceinline__ float wc_q8_k_value(const u8* b, int j) {
+    float d = __uint_as_float(wc_get_u32(b));
+    return wc_mul(d, (float) (int) (signed char) b[4 + j]);
+}
+
+extern "C" __global__ void __launch_bounds__(WC_Q8_K_THREADS)
+wc_encode_q8_k(const float* __restrict__ x, u8* __restrict__ y, long long nblocks) {
+    wc_encode_staged<256, 292, WC_Q8_K_BLOCKS, wc_q8_k_block>(x, y, nblocks);
+}
+
+extern "C" __global__ void wc_decode_q8_k(const u8* __restrict__ x, float* __restrict__ y, long long nblocks) {
+    wc_decode_elementwise<256, 292, wc_q8_k_value>(x, y, nblocks);
 }

@@ -1,4 +1,4 @@
-// ggml's legacy block types Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 (32 values a block). Each device function is a line by
+// ggml's legacy block types Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 and the activation type Q8_1 (32 values a block). Each device function is a line by
 // line copy of the scalar Java reference in io.weightcast.core.codec.scalar (itself a copy of ggml's
 // quantize_row_*_ref / dequantize_row_*): sequential loops in index order, the same divisions and roundings.
 #include "common.cuh"
@@ -127,6 +127,26 @@ __device__ void wc_q5_1_block(const float* x, u8* y) {
     wc_put_u32(y + 4, qh);
 }
 
+// Q8_1Scalar.encodeBlock: { half d; half s; int8 qs[32]; }, Q8_0 plus s = fp16(d·Σqs). wc_mul gives x86's NaN
+// where Σqs·d is 0·inf (an inf amax), whose sign the fp16 keeps.
+__device__ void wc_q8_1_block(const float* x, u8* y) {
+    float amax = 0.0f;
+    for (int j = 0; j < QK; j++) {
+        float v = fabsf(x[j]);
+        amax = amax > v ? amax : v;
+    }
+    float d = amax / 127.0f;
+    float id = d != 0 ? 1.0f / d : 0.0f;
+    wc_put_u16(y, wc_f32_to_f16(d));
+    int sum = 0;
+    for (int j = 0; j < QK; j++) {
+        int q = wc_to_int8(wc_roundf(x[j] * id));
+        y[4 + j] = (u8) q;
+        sum += q;
+    }
+    wc_put_u16(y + 2, wc_f32_to_f16(wc_mul((float) sum, d)));
+}
+
 // Decoders of one element j of a block (the scalar decodeBlock, one output at a time). wc_mul/wc_add give x86's
 // NaN bits where a scale is NaN or inf (0 * inf), as the scalar code does on the CPU.
 __device__ __forceinline__ float wc_q8_0_value(const u8* b, int j) {
@@ -168,6 +188,11 @@ __device__ __forceinline__ float wc_q5_1_value(const u8* b, int j) {
     return wc_add(wc_mul((float) v, d), m);
 }
 
+__device__ __forceinline__ float wc_q8_1_value(const u8* b, int j) {
+    float d = wc_f16_to_f32(wc_get_u16(b));
+    return wc_mul((float) (int) (signed char) b[4 + j], d);
+}
+
 #define WC_BLOCK_KERNELS(name, BB)                                                                               \
     extern "C" __global__ void __launch_bounds__(WC_ENC_THREADS)                                                 \
     wc_encode_##name(const float* __restrict__ x, u8* __restrict__ y, long long nblocks) {                       \
@@ -182,3 +207,4 @@ WC_BLOCK_KERNELS(q4_0, 18)
 WC_BLOCK_KERNELS(q4_1, 20)
 WC_BLOCK_KERNELS(q5_0, 22)
 WC_BLOCK_KERNELS(q5_1, 24)
+WC_BLOCK_KERNELS(q8_1, 36)

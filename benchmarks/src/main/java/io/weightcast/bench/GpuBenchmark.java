@@ -210,6 +210,16 @@ public final class GpuBenchmark {
                 long m = n - n % t.blockSize();
                 long encBytes = t.byteSize(m);
                 long nb = m / t.blockSize();
+                if (!spec.encodes()) {
+                    // decode-only (IQ grid types): decode random bytes (any grid index, NaN/inf scales included)
+                    byte[] rnd = new byte[(int) encBytes];
+                    new java.util.SplittableRandom(t.ordinal()).nextBytes(rnd);
+                    cuMemcpyHtoD(y, Pointer.to(rnd), encBytes);
+                    double decMs = time(stream, start, stop, 10, () -> dev.launch(spec.decode(), nb, y, z, stream));
+                    row("decode " + t + " (random blocks)", decMs, 4.0 * m, 4.0 * m + encBytes, copyBw,
+                            checkDecode(t, y, z));
+                    continue;
+                }
                 int reps = spec.encode().searching() ? 3 : 10;
                 double encMs = time(stream, start, stop, reps, () -> {
                     if (spec.encode().searching()) {

@@ -22,6 +22,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code WC_*} constants of {@code converter-core/src/main/cuda/common.cuh}. The PTX sources are resources in
  * this package, regenerated from the {@code .cu} files by {@code scripts/build-ptx.sh}; they are read once and
  * handed to the driver with the trailing NUL byte {@code cuModuleLoadData} needs.
+ *
+ * <p>Modules and their types: {@code float} F16, BF16, F8_E4M3, F8_E5M2; {@code legacy} Q8_0, Q4_0, Q4_1, Q5_0,
+ * Q5_1, Q8_1; {@code fp4} MXFP4, NVFP4; {@code lowbit} Q1_0, Q2_0; {@code tq} TQ1_0, TQ2_0; {@code kquant} Q2_K,
+ * Q3_K, Q4_K, Q5_K, Q6_K (searching, with imatrix) and Q8_K (plain); {@code iq4} IQ4_NL, IQ4_XS (searching);
+ * {@code iqgrid} IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M (decoders only: {@link #canDecode} but not
+ * {@link #canEncode}, as their CPU codecs); {@code bnb} the bitsandbytes 4-bit kernels ({@link CudaBnb4Bit}, not a
+ * ggml type).
  */
 public final class CudaKernels {
 
@@ -60,17 +67,22 @@ public final class CudaKernels {
     }
 
     /**
-     * The kernels of one type: the encoders by variant (STAGED always there), the variant used unless one is
-     * forced, and the decoder.
+     * The kernels of one type: the encoders by variant (STAGED always there, unless the type is decode-only: then
+     * none and {@code preferred} null), the variant used unless one is forced, and the decoder.
      */
     public record Spec(DType type, Map<Variant, Kernel> encoders, Variant preferred, Kernel decode) {
         Spec(DType type, Kernel encode, Kernel decode) {
             this(type, Map.of(Variant.STAGED, encode), Variant.STAGED, decode);
         }
 
-        /** The staged encoder. */
+        /** The staged encoder, or null for a decode-only type. */
         public Kernel encode() {
             return encoders.get(Variant.STAGED);
+        }
+
+        /** Whether the type has an encoder (the IQ grid types have decoders only). */
+        public boolean encodes() {
+            return !encoders.isEmpty();
         }
     }
 
@@ -94,8 +106,8 @@ public final class CudaKernels {
     /** The encode kernel {@link CudaDevice#transcode} launches for a type. */
     public static Kernel encoder(DType t) {
         Spec s = SPECS.get(t);
-        if (s == null) {
-            throw new UnsupportedOperationException("no CUDA kernels for " + t);
+        if (s == null || !s.encodes()) {
+            throw new UnsupportedOperationException("no CUDA encode kernel for " + t);
         }
         Variant f = forced;
         Kernel k = f == null ? null : s.encoders().get(f);
@@ -115,6 +127,9 @@ public final class CudaKernels {
     private static final int COOP_SB = 16; // WC_COOP_SB: super-blocks per CTA of the cooperative Q4_K/Q5_K encoders
     private static final int COOP_THREADS = 128; // WC_COOP_THREADS: 8 per super-block
     private static final int SEARCH_G = 64; // WC_SEARCH_G_THREADS: unstaged searching encoders, a block per thread
+    private static final int Q1_0_BLOCKS = 64; // WC_Q1_0_BLOCKS (lowbit.cu): 128-value blocks (= threads) per CTA
+    private static final int Q8_K_BLOCKS = 32; // WC_Q8_K_BLOCKS (kquant.cu): 256-value blocks staged per CTA
+    private static final int Q8_K_THREADS = 128; // WC_Q8_K_THREADS
 
     private static final Map<DType, Spec> SPECS = new EnumMap<>(DType.class);
 
@@ -132,12 +147,28 @@ public final class CudaKernels {
                 new Kernel("tq", "wc_decode_tq1_0", DEC_ITEMS, DEC_THREADS)));
         SPECS.put(DType.TQ2_0, new Spec(DType.TQ2_0, new Kernel("tq", "wc_encode_tq2_0", TQ_BLOCKS, TQ_THREADS),
                 new Kernel("tq", "wc_decode_tq2_0", DEC_ITEMS, DEC_THREADS)));
+        block("legacy", DType.Q8_1, "q8_1");
+        block("fp4", DType.MXFP4, "mxfp4");
+        block("fp4", DType.NVFP4, "nvfp4");
+        block("lowbit", DType.Q2_0, "q2_0");
+        SPECS.put(DType.Q1_0, new Spec(DType.Q1_0, new Kernel("lowbit", "wc_encode_q1_0", Q1_0_BLOCKS, Q1_0_BLOCKS),
+                new Kernel("lowbit", "wc_decode_q1_0", DEC_ITEMS, DEC_THREADS)));
+        SPECS.put(DType.Q8_K, new Spec(DType.Q8_K, new Kernel("kquant", "wc_encode_q8_k", Q8_K_BLOCKS, Q8_K_THREADS),
+                new Kernel("kquant", "wc_decode_q8_k", DEC_ITEMS, DEC_THREADS)));
         searching("kquant", DType.Q4_K, "q4_k");
         searching("kquant", DType.Q5_K, "q5_k");
         searching("kquant", DType.Q6_K, "q6_k");
         searching("kquant", DType.Q3_K, "q3_k");
+        searching("kquant", DType.Q2_K, "q2_k");
         searching("iq4", DType.IQ4_NL, "iq4_nl");
         searching("iq4", DType.IQ4_XS, "iq4_xs");
+        decodeOnly("iqgrid", DType.IQ2_XXS, "iq2_xxs");
+        decodeOnly("iqgrid", DType.IQ2_XS, "iq2_xs");
+        decodeOnly("iqgrid", DType.IQ2_S, "iq2_s");
+        decodeOnly("iqgrid", DType.IQ3_XXS, "iq3_xxs");
+        decodeOnly("iqgrid", DType.IQ3_S, "iq3_s");
+        decodeOnly("iqgrid", DType.IQ1_S, "iq1_s");
+        decodeOnly("iqgrid", DType.IQ1_M, "iq1_m");
     }
 
     // Measured on an H200 (BENCHMARKS.md, bundle 65401e1): unstaged 1.2x and 2.4x faster than staged for Q6_K and
@@ -164,6 +195,11 @@ public final class CudaKernels {
                 new Kernel(module, "wc_decode_" + name, DEC_ITEMS, DEC_THREADS)));
     }
 
+    /** A type weightcast reads but cannot write (as its CPU codec): a decoder and no encoder. */
+    private static void decodeOnly(String module, DType t, String name) {
+        SPECS.put(t, new Spec(t, Map.of(), null, new Kernel(module, "wc_decode_" + name, DEC_ITEMS, DEC_THREADS)));
+    }
+
     private static void element(String module, DType t, String name) {
         SPECS.put(t, new Spec(t, new Kernel(module, "wc_encode_" + name, ELEM_ITEMS, ELEM_THREADS),
                 new Kernel(module, "wc_decode_" + name, ELEM_ITEMS, ELEM_THREADS)));
@@ -175,16 +211,18 @@ public final class CudaKernels {
     }
 
     /** The PTX modules, one per {@code .cu} file. */
-    public static final List<String> MODULES = List.of("bnb", "float", "iq4", "kquant", "legacy", "tq");
+    public static final List<String> MODULES =
+            List.of("bnb", "float", "fp4", "iq4", "iqgrid", "kquant", "legacy", "lowbit", "tq");
 
-    /** Types with CUDA kernels (F32 needs none: it is copied). */
+    /** Types with CUDA kernels, decode-only ones included (F32 needs none: it is copied). */
     public static Set<DType> types() {
         return Collections.unmodifiableSet(EnumSet.copyOf(SPECS.keySet()));
     }
 
     /** Whether f32 can be encoded to {@code t} on the GPU (F32 itself: trivially). */
     public static boolean canEncode(DType t) {
-        return t == DType.F32 || SPECS.containsKey(t);
+        Spec s = SPECS.get(t);
+        return t == DType.F32 || (s != null && s.encodes());
     }
 
     /** Whether {@code t} can be decoded to f32 on the GPU (F32 itself: trivially). */
@@ -195,7 +233,7 @@ public final class CudaKernels {
     /** Whether the type's GPU encoder takes an importance matrix (as its scalar reference does). */
     public static boolean encodesImportance(DType t) {
         Spec s = SPECS.get(t);
-        return s != null && s.encode().searching();
+        return s != null && s.encodes() && s.encode().searching();
     }
 
     /** Whether a {@code from → to} conversion can run entirely on the GPU. */
