@@ -45,7 +45,10 @@ tests=${PIPESTATUS[0]}
 "$java" "${flags[@]}" -Xmx24g -cp "$cp" io.weightcast.bench.GpuBenchmark --out "$out/gpu-bench.md" \
     --workdir "${WC_BENCH_DIR:-/tmp/weightcast-gpu-bench}" "$@" 2>&1 | tee "$out/gpu-bench.log"
 # llama-quantize end to end (Q4_K_M with and without an imatrix, 4.2 GB synthetic llama) on the GPU(s) vs the CPU.
-"$java" "${flags[@]}" -Xmx24g -cp "$cp" io.weightcast.bench.GpuQuantizeBenchmark --out "$out/gpu-quantize.md" \
-    --workdir "${WC_BENCH_DIR:-/tmp/weightcast-gpu-bench}" ${WC_QUANTIZE_ARGS:-} 2>&1 | tee "$out/gpu-quantize.log"
+# (WC_SKIP_QUANTIZE=1 skips it, for a quick kernel-only run.)
+if [ "${WC_SKIP_QUANTIZE:-0}" != 1 ]; then
+    "$java" "${flags[@]}" -Xmx24g -cp "$cp" io.weightcast.bench.GpuQuantizeBenchmark --out "$out/gpu-quantize.md" \
+        --workdir "${WC_BENCH_DIR:-/tmp/weightcast-gpu-bench}" ${WC_QUANTIZE_ARGS:-} 2>&1 | tee "$out/gpu-quantize.log"
+fi
 echo "tests exit status: $tests" | tee -a "$out/gpu-tests.log"
 exit "$tests"
