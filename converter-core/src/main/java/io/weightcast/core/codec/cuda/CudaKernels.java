@@ -175,7 +175,8 @@ public final class CudaKernels {
     }
 
     /** The PTX modules, one per {@code .cu} file. */
-    public static final List<String> MODULES = List.of("bnb", "float", "iq4", "kquant", "legacy", "tq");
+    public static final List<String> MODULES = List.of("bnb", "compressed", "float", "fp8block", "iq4", "kquant", "legacy",
+            "tq");
 
     /** Types with CUDA kernels (F32 needs none: it is copied). */
     public static Set<DType> types() {
