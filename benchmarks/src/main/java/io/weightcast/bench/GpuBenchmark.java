@@ -57,11 +57,13 @@ import jcuda.driver.CUstream_flags;
  *   <li>the host pipeline ({@link CudaDevice#transcode}: pinned buffers, two streams) from host F16/BF16 bytes;</li>
  *   <li>end to end: a synthetic F16 safetensors model of {@code --model-gb} GB written to {@code --workdir}
  *       (streaming), converted on the GPU and on the CPU (all cores) to each {@code --targets} type; the outputs
- *       must be identical files.</li>
+ *       must be identical files; then the same model through the quantize service (the CLI's {@code quantize}) for
+ *       each {@code --hf-layouts} Hugging Face layout ({@code fp8-block}, {@code fp8-block-direct}, {@code ct-fp8},
+ *       {@code ct-w4a16}, {@code ct-w8a16}), GPU vs CPU, every output file compared ({@link HfLayoutBench}).</li>
  * </ol>
  *
  * <pre>GpuBenchmark [--out report.md] [--workdir DIR] [--model-gb 4.3] [--elements 134217728]
- *              [--targets Q8_0,F8_E4M3,...] [--threads N] [--skip-e2e]</pre>
+ *              [--targets Q8_0,F8_E4M3,...] [--hf-layouts fp8-block,ct-w4a16] [--threads N] [--skip-e2e]</pre>
  */
 public final class GpuBenchmark {
 
@@ -78,6 +80,7 @@ public final class GpuBenchmark {
         double modelGb = 4.3;
         long elements = 1L << 27;
         String targets = "Q4_K,Q6_K,IQ4_XS,F8_E4M3,Q8_0";
+        String hfLayouts = "fp8-block";
         int threads = Runtime.getRuntime().availableProcessors();
         boolean e2e = true;
         for (int i = 0; i < args.length; i++) {
@@ -87,12 +90,14 @@ public final class GpuBenchmark {
                 case "--model-gb" -> modelGb = Double.parseDouble(args[++i]);
                 case "--elements" -> elements = Long.parseLong(args[++i]);
                 case "--targets" -> targets = args[++i];
+                case "--hf-layouts" -> hfLayouts = args[++i];
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--skip-e2e" -> e2e = false;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
         GpuBenchmark b = new GpuBenchmark(System.out);
+        b.hfLayouts = hfLayouts;
         try {
             b.run(elements, e2e, workdir, modelGb, targets, threads);
         } finally {
@@ -256,6 +261,7 @@ public final class GpuBenchmark {
                 row("decode " + t, decMs, 4.0 * m, 4.0 * m + encBytes, copyBw, checkDecode(t, y, z));
             }
             bnb4(dev, n, host, x, y, z, stream, start, stop, copyBw);
+            hfLayoutKernels(dev, n, host, x, y, z, stream, start, stop, copyBw);
             cuMemFree(flags);
             cuMemFree(qw);
             return copyBw;
@@ -307,6 +313,44 @@ public final class GpuBenchmark {
             }
         } finally {
             cuMemFree(am);
+        }
+    }
+
+    /** The Hugging Face layout kernels ({@link HfLayoutBench}): FP8 block and compressed-tensors, rows of 8192. */
+    private void hfLayoutKernels(CudaDevice dev, long n, float[] host, CUdeviceptr x, CUdeviceptr y, CUdeviceptr z,
+            CUstream stream, CUevent start, CUevent stop, double copyBw) {
+        try {
+            for (HfLayoutBench.KernelRow r : HfLayoutBench.kernels(dev, n, host, x, y, z,
+                    launch -> time(stream, start, stop, 10, () -> launch.accept(stream)))) {
+                row(r.name(), r.ms(), r.f32Bytes(), r.moved(), copyBw, r.exact());
+            }
+        } catch (RuntimeException | Error e) {
+            failed("HF layout kernels", e);
+        }
+    }
+
+    /** {@code --hf-layouts}: the Hugging Face layouts of the end-to-end run (comma-separated, empty for none). */
+    private String hfLayouts = "fp8-block";
+
+    /** End to end through the quantize service for each Hugging Face layout of {@code --hf-layouts}. */
+    private void hfLayoutsEndToEnd(Path model, Path workdir, String layouts, int threads) {
+        if (layouts.isBlank()) {
+            return;
+        }
+        line("");
+        line("### Hugging Face layouts through the quantize service (the CLI's `quantize`), GPU vs CPU x" + threads);
+        line("");
+        line("| layout | GPU s | CPU s | GB/s of source (GPU) | speed-up | every output file identical |");
+        line("|---|---|---|---|---|---|");
+        for (String name : layouts.split(",")) {
+            try {
+                HfLayoutBench.EndToEnd r = HfLayoutBench.endToEnd(model, workdir, name.trim(), threads);
+                line(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.1fx | %s |", r.layout(), r.gpuSeconds(),
+                        r.cpuSeconds(), r.sourceBytes() / 1e9 / r.gpuSeconds(), r.cpuSeconds() / r.gpuSeconds(),
+                        r.identical()));
+            } catch (IOException | RuntimeException e) {
+                failed("HF layout end to end " + name, e);
+            }
         }
     }
 
@@ -456,6 +500,7 @@ public final class GpuBenchmark {
             Files.deleteIfExists(cpuOut);
         }
         engineOnly(model, threads);
+        hfLayoutsEndToEnd(model, workdir, hfLayouts, threads);
         Files.deleteIfExists(model);
     }
 

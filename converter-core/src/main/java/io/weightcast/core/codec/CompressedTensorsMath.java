@@ -22,8 +22,16 @@ public final class CompressedTensorsMath {
         };
     }
 
-    /** The symmetric scale for an absmax: {@code absmax / half_range} in the scale dtype, at least fp32 eps. */
+    /**
+     * The symmetric scale for an absmax: {@code absmax / half_range} in the scale dtype, at least fp32 eps. A NaN
+     * absmax (a NaN weight) gives the canonical NaN whatever its payload: which NaN a chain of {@link Math#max}
+     * returns differs between the interpreter and C2's intrinsic, so the stored scale would otherwise change from
+     * run to run (and the GPU kernel, which mirrors this, could not match it).
+     */
     public static float scale(DType t, float absmax, float halfRange) {
+        if (absmax != absmax) {
+            absmax = Float.NaN;
+        }
         float s = in(t, in(t, absmax) / halfRange);
         return Math.max(s, Math.ulp(1f));
     }

@@ -44,6 +44,10 @@ public final class Fp8BlockQuantizer {
         return new Fp8BlockQuantizer(Codecs.forType(DType.F8_E4M3), mode);
     }
 
+    public Mode mode() {
+        return mode;
+    }
+
     /**
      * Quantizes a band of {@code rows} full rows of {@code cols} values ({@code rows <= blockM}, {@code cols} a
      * multiple of {@code blockN}). starting at {@code values[vo]}, which are overwritten (scratch). Writes {@code rows*cols} e4m3 bytes at

@@ -2,8 +2,11 @@ package io.weightcast.core.layout;
 
 import io.weightcast.core.codec.Codecs;
 import io.weightcast.core.codec.CompressedTensorsMath;
+import io.weightcast.core.codec.CompressedTensorsQuantizer;
+import io.weightcast.core.codec.CompressedTensorsRowEncoder;
 import io.weightcast.core.codec.Fp8;
-import io.weightcast.core.codec.Layouts;
+import io.weightcast.core.codec.cuda.CudaCompressedTensors;
+import io.weightcast.core.codec.cuda.CudaDevice;
 import io.weightcast.core.engine.WeightEncoder;
 import io.weightcast.core.plan.ElementSource;
 import io.weightcast.formats.tensor.DType;
@@ -167,6 +170,11 @@ public final class CompressedTensorsLayout implements QuantLayout {
         }
         long[] scaleShape = strategy == Strategy.TENSOR ? new long[] {1} : new long[] {rows, groups};
         int wordsPerRow = (cols * bits + 31) / 32;
+        CompressedTensorsQuantizer quantizer = new CompressedTensorsQuantizer(switch (format) {
+            case FLOAT_QUANTIZED -> CompressedTensorsQuantizer.Kind.FP8;
+            case NAIVE_QUANTIZED -> CompressedTensorsQuantizer.Kind.INT8;
+            case PACK_QUANTIZED -> CompressedTensorsQuantizer.Kind.PACKED;
+        }, bits, sd, cols, gs, strategy == Strategy.TENSOR, tensorScale);
         List<TensorSpec> outputs = new ArrayList<>();
         switch (format) {
             case PACK_QUANTIZED -> outputs.add(new TensorSpec(module + ".weight_packed",
@@ -192,47 +200,16 @@ public final class CompressedTensorsLayout implements QuantLayout {
 
             @Override
             public Band encodeBand(float[] values, int count, long first) {
-                int bandRows = count / cols;
-                float[] scales = new float[strategy == Strategy.TENSOR ? 0 : bandRows * groups];
-                int[] q = new int[cols];
-                int[] words = new int[wordsPerRow];
-                long rowBytes = format == Format.PACK_QUANTIZED ? 4L * wordsPerRow : cols;
-                MemorySegment out = MemorySegment.ofArray(new byte[Math.toIntExact(rowBytes * bandRows)]);
-                for (int r = 0; r < bandRows; r++) {
-                    int base = r * cols;
-                    for (int g = 0; g < groups; g++) {
-                        float scale = tensorScale;
-                        if (strategy != Strategy.TENSOR) {
-                            float m = 0f;
-                            for (int j = g * gs; j < (g + 1) * gs; j++) {
-                                m = Math.max(m, Math.abs(values[base + j]));
-                            }
-                            scale = CompressedTensorsMath.scale(sd, m, halfRange);
-                            scales[r * groups + g] = scale;
-                        }
-                        for (int j = g * gs; j < (g + 1) * gs; j++) {
-                            if (format == Format.FLOAT_QUANTIZED) {
-                                float v = CompressedTensorsMath.in(sd, CompressedTensorsMath.in(sd, values[base + j])
-                                        / scale);
-                                out.set(Layouts.BYTE, (long) base + j, Fp8.e4m3FromFloat(v));
-                            } else {
-                                q[j] = CompressedTensorsMath.quantizeInt(sd, values[base + j], scale,
-                                        -(1 << (bits - 1)), (1 << (bits - 1)) - 1);
-                            }
-                        }
-                    }
-                    if (format == Format.PACK_QUANTIZED) {
-                        CompressedTensorsMath.pack(q, 0, cols, bits, words, 0);
-                        for (int w = 0; w < wordsPerRow; w++) {
-                            out.setAtIndex(Layouts.LE_INT, (long) r * wordsPerRow + w, words[w]);
-                        }
-                    } else if (format == Format.NAIVE_QUANTIZED) {
-                        for (int j = 0; j < cols; j++) {
-                            out.set(Layouts.BYTE, (long) base + j, (byte) q[j]);
-                        }
-                    }
+                return band(quantizer, quantizer, values, count);
+            }
+
+            @Override
+            public WeightEncoder onDevice(CudaDevice gpu) {
+                if (!CudaCompressedTensors.supports(quantizer)) {
+                    return this;
                 }
-                return new Band(out, scales);
+                CudaCompressedTensors kernel = new CudaCompressedTensors(gpu, quantizer);
+                return new LayoutGpuEncoder(this, (values, count, first) -> band(quantizer, kernel, values, count));
             }
 
             @Override
@@ -265,6 +242,16 @@ public final class CompressedTensorsLayout implements QuantLayout {
                 return rest;
             }
         };
+    }
+
+    /** One band of whole rows: the main bytes and the band's scales. */
+    private static WeightEncoder.Band band(CompressedTensorsQuantizer q, CompressedTensorsRowEncoder e,
+            float[] values, int count) {
+        int bandRows = count / q.cols();
+        float[] scales = new float[bandRows * q.scalesPerRow()];
+        MemorySegment out = MemorySegment.ofArray(new byte[Math.toIntExact((long) q.rowBytes() * bandRows)]);
+        e.encodeRows(values, 0, bandRows, out, 0, scales, 0);
+        return new WeightEncoder.Band(out, scales);
     }
 
     @Override

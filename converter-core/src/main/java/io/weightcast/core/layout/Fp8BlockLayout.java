@@ -2,6 +2,8 @@ package io.weightcast.core.layout;
 
 import io.weightcast.core.codec.Fp8BlockQuantizer;
 import io.weightcast.core.codec.Layouts;
+import io.weightcast.core.codec.cuda.CudaDevice;
+import io.weightcast.core.codec.cuda.CudaFp8Block;
 import io.weightcast.core.engine.WeightEncoder;
 import io.weightcast.formats.tensor.DType;
 import io.weightcast.formats.tensor.TensorSpec;
@@ -98,6 +100,20 @@ public final class Fp8BlockLayout implements QuantLayout {
                             (r / blockM) * tilesPerRow);
                 }
                 return new Band(out, inv);
+            }
+
+            @Override
+            public WeightEncoder onDevice(CudaDevice gpu) {
+                // the kernel covers the whole band (all its tile rows) in one launch, with the same bytes
+                CudaFp8Block kernel = new CudaFp8Block(gpu, quantizer.mode());
+                WeightEncoder cpu = this;
+                return new LayoutGpuEncoder(cpu, (values, count, first) -> {
+                    int bandRows = count / cols;
+                    MemorySegment out = MemorySegment.ofArray(new byte[count]);
+                    float[] inv = new float[(bandRows / blockM) * (cols / blockN)];
+                    kernel.encode(values, 0, bandRows, cols, blockM, blockN, out, 0, inv, 0);
+                    return new Band(out, inv);
+                });
             }
 
             @Override

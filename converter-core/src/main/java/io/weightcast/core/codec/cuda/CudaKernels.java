@@ -212,8 +212,8 @@ public final class CudaKernels {
     }
 
     /** The PTX modules, one per {@code .cu} file. */
-    public static final List<String> MODULES =
-            List.of("bnb", "float", "fp4", "iq4", "iqgrid", "kquant", "legacy", "lowbit", "tq");
+    public static final List<String> MODULES = List.of("bnb", "compressed", "float", "fp4", "fp8block", "iq4",
+            "iqgrid", "kquant", "legacy", "lowbit", "tq");
 
     /** Types with CUDA kernels, decode-only ones included (F32 needs none: it is copied). */
     public static Set<DType> types() {
