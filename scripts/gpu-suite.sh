@@ -38,6 +38,7 @@ echo "bundle $(cat "$bundle/COMMIT" 2>/dev/null) on $(hostname), $(nproc) cores"
     --class-path "$cp" \
     --select-class io.weightcast.core.conformance.CudaScalarConformanceTest \
     --select-class io.weightcast.core.conformance.CudaBnb4BitConformanceTest \
+    --select-class io.weightcast.core.conformance.CudaBnbInt8ConformanceTest \
     --select-class io.weightcast.core.layout.CudaBnbLayoutTest \
     --select-class io.weightcast.core.engine.GpuEngineTest \
     --details=tree --disable-banner --disable-ansi-colors --reports-dir "$out/junit" 2>&1 | tee -a "$out/gpu-tests.log"

@@ -228,3 +228,48 @@ extern "C" __global__ void wc_bnb4_decode(const u8* __restrict__ packed, const f
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// LLM.int8 (Bnb.int8Row): each value is first rounded to float16 and back (common.cuh's Fp16 twins), SCB is the
+// row's max |w16| (a max-reduction, exact: a NaN anywhere gives NaN, and after the float16 round trip every NaN
+// is +-0x7FC00000, so |NaN| is exactly the canonical NaN written here, as on the CPU), then
+// code = clamp(rint(w16 * ((1 / SCB) * 127)), -127, 127) with NaN -> 0 (Java's (int) NaN), 0 for an all-zero row.
+#define WC_BNB8_WARPS 8 // rows (one warp each) per CTA
+
+__device__ __forceinline__ float wc_bnb8_f16(float x) {
+    return wc_f16_to_f32(wc_f32_to_f16(x));
+}
+
+// One warp per row of `cols` values: coalesced loads in two passes (the second from cache), byte stores.
+extern "C" __global__ void wc_bnb8_encode(const float* __restrict__ x, float* __restrict__ scb,
+        u8* __restrict__ out, long long rows, int cols) {
+    long long row = (long long) blockIdx.x * WC_BNB8_WARPS + (threadIdx.x >> 5);
+    int lane = threadIdx.x & 31;
+    if (row >= rows) { // the whole warp: row is uniform over it
+        return;
+    }
+    const float* xr = x + row * cols;
+    float m = 0.0f;
+    bool nan = false;
+    for (int i = lane; i < cols; i += 32) {
+        float a = fabsf(wc_bnb8_f16(xr[i]));
+        nan |= a != a;
+        m = fmaxf(m, a);
+    }
+    if (nan) {
+        m = __uint_as_float(0x7FC00000u);
+    }
+    for (int d = 16; d > 0; d >>= 1) {
+        m = wc_bnb_nmax(m, __shfl_xor_sync(0xFFFFFFFFu, m, d));
+    }
+    if (lane == 0) {
+        scb[row] = m;
+    }
+    float factor = m == 0.0f ? 0.0f : (1.0f / m) * 127.0f;
+    u8* o = out + row * cols;
+    for (int i = lane; i < cols; i += 32) {
+        float v = rintf(wc_bnb8_f16(xr[i]) * factor);
+        int q = v != v ? 0 : v > 127.0f ? 127 : v < -127.0f ? -127 : (int) v;
+        o[i] = (u8) q;
+    }
+}

@@ -127,37 +127,10 @@ public final class BnbLayout implements QuantLayout {
 
     private WeightEncoder int8(String name, long[] shape) {
         String module = ModuleRules.moduleOf(name);
-        int cols = Math.toIntExact(shape[1]);
         List<TensorSpec> outputs = List.of(new TensorSpec(name, shape, DType.I8),
                 new TensorSpec(module + ".SCB", new long[] {shape[0]}, DType.F32),
                 new TensorSpec(module + ".weight_format", new long[0], DType.U8));
-        return new WeightEncoder() {
-            @Override
-            public List<TensorSpec> outputs() {
-                return outputs;
-            }
-
-            @Override
-            public long bandElements() {
-                return cols;
-            }
-
-            @Override
-            public Band encodeBand(float[] values, int count, long first) {
-                int rows = count / cols;
-                MemorySegment out = MemorySegment.ofArray(new byte[count]);
-                float[] scb = new float[rows];
-                for (int r = 0; r < rows; r++) {
-                    scb[r] = Bnb.int8Row(values, r * cols, cols, out, (long) r * cols);
-                }
-                return new Band(out, scb);
-            }
-
-            @Override
-            public List<MemorySegment> finish(List<Object> sides) {
-                return List.of(floats(sides), MemorySegment.ofArray(new byte[] {0}));
-            }
-        };
+        return new BnbInt8Encoder(outputs, Math.toIntExact(shape[1]), null);
     }
 
     private WeightEncoder fourBit(String name, long[] shape, DType originalDtype, ElementSource source) {

@@ -33,8 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * bitsandbytes 4-bit through the layout engine on a GPU ({@code --device cuda}: {@link BnbFourBitEncoder#onDevice},
- * {@code CudaBnb4Bit} per band) writes the same files, byte for byte, as on the CPU: NF4 and FP4, with and without
- * double quant, block sizes 32 to 4096, on a synthetic model (1024x1024 weights, a weight of more than one GPU
+ * {@code CudaBnb4Bit} per band; LLM.int8: {@link BnbInt8Encoder#onDevice}, {@code CudaBnbInt8}) writes the same files,
+ * byte for byte, as on the CPU: NF4 and FP4, with and without double quant, block sizes 32 to 4096, and LLM.int8, on a synthetic model (1024x1024 weights, a weight of more than one GPU
  * band, an odd-sized one with a partial last block, NaN and inf values) and on the transformers-written tiny Llama.
  * The GPU part is skipped without a GPU; the band-wise absmax of the CPU encoder is checked against a whole-tensor
  * {@link Bnb#absmax} everywhere.
@@ -56,7 +56,8 @@ class CudaBnbLayoutTest {
         List<Path> models = new ArrayList<>(List.of(synthetic));
         HfFixtures.model("tiny-llama-bf16").ifPresent(models::add);
         List<BnbLayout> layouts = List.of(layout("nf4", 64, true), layout("fp4", 64, false),
-                layout("nf4", 32, false), layout("fp4", 512, true), layout("nf4", 4096, false));
+                layout("nf4", 32, false), layout("fp4", 512, true), layout("nf4", 4096, false),
+                BnbLayout.eightBit());
         int k = 0;
         for (Path model : models) {
             for (BnbLayout l : layouts) {

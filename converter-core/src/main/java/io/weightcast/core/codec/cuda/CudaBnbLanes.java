@@ -15,7 +15,7 @@ import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
 
 /**
- * The streams and buffers the bitsandbytes launchers ({@link CudaBnb4Bit}) of one device
+ * The streams and buffers the bitsandbytes launchers ({@link CudaBnb4Bit}, {@link CudaBnbInt8}) of one device
  * share: up to {@link CudaDevice#DEFAULT_LANES} lanes (property {@value CudaDevice#LANES_PROPERTY}), each a stream
  * with pinned host buffers and device buffers for {@link #ELEMENTS} values, allocated on first use and kept for the
  * JVM's life (like {@link CudaDevice}'s own lanes, which are private to its transcode pipeline). Thread-safe.
