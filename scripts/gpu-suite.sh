@@ -41,6 +41,8 @@ echo "bundle $(cat "$bundle/COMMIT" 2>/dev/null) on $(hostname), $(nproc) cores"
     --select-class io.weightcast.core.conformance.CudaFp8BlockConformanceTest \
     --select-class io.weightcast.core.conformance.CudaCompressedTensorsConformanceTest \
     --select-class io.weightcast.core.layout.GpuQuantizeServiceTest \
+    --select-class io.weightcast.core.conformance.CudaBnbInt8ConformanceTest \
+    --select-class io.weightcast.core.layout.CudaBnbLayoutTest \
     --select-class io.weightcast.core.engine.GpuEngineTest \
     --details=tree --disable-banner --disable-ansi-colors --reports-dir "$out/junit" 2>&1 | tee -a "$out/gpu-tests.log"
 tests=${PIPESTATUS[0]}

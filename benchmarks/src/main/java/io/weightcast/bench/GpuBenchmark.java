@@ -16,6 +16,7 @@ import io.weightcast.core.codec.Bnb;
 import io.weightcast.core.codec.Bnb4BitKernel;
 import io.weightcast.core.codec.Codecs;
 import io.weightcast.core.codec.cuda.CudaBnb4Bit;
+import io.weightcast.core.codec.cuda.CudaBnbInt8;
 import io.weightcast.core.codec.cuda.CudaDevice;
 import io.weightcast.core.codec.cuda.CudaKernels;
 import io.weightcast.core.codec.cuda.CudaRuntime;
@@ -24,6 +25,10 @@ import io.weightcast.core.engine.EngineOptions;
 import io.weightcast.core.engine.ProgressListener;
 import io.weightcast.core.job.ConvertRequest;
 import io.weightcast.core.job.ConvertService;
+import io.weightcast.core.job.QuantizeService;
+import io.weightcast.core.job.RecipeService;
+import io.weightcast.core.layout.QuantizedCheckpoint;
+import io.weightcast.core.layout.Recipe;
 import io.weightcast.core.plan.TargetFormat;
 import io.weightcast.formats.safetensors.SafetensorsWriter;
 import io.weightcast.formats.tensor.DType;
@@ -57,7 +62,10 @@ import jcuda.driver.CUstream_flags;
  *   <li>the host pipeline ({@link CudaDevice#transcode}: pinned buffers, two streams) from host F16/BF16 bytes;</li>
  *   <li>end to end: a synthetic F16 safetensors model of {@code --model-gb} GB written to {@code --workdir}
  *       (streaming), converted on the GPU and on the CPU (all cores) to each {@code --targets} type; the outputs
- *       must be identical files; then the same model through the quantize service (the CLI's {@code quantize}) for
+ *       must be identical files. The target {@code NF4} is the bitsandbytes checkpoint the CLI's
+ *       {@code convert --recipe} writes for transformers' default 4-bit config (NF4, blocksize 64, double quant):
+ *       the same recipe through {@link RecipeService}, every output file compared. Then the same model through
+ *       the quantize service (the CLI's {@code quantize}) for
  *       each {@code --hf-layouts} Hugging Face layout ({@code fp8-block}, {@code fp8-block-direct}, {@code ct-fp8},
  *       {@code ct-w4a16}, {@code ct-w8a16}), GPU vs CPU, every output file compared ({@link HfLayoutBench}).</li>
  * </ol>
@@ -79,7 +87,7 @@ public final class GpuBenchmark {
         Path workdir = Path.of(System.getProperty("java.io.tmpdir"), "weightcast-gpu-bench");
         double modelGb = 4.3;
         long elements = 1L << 27;
-        String targets = "Q4_K,Q6_K,IQ4_XS,F8_E4M3,Q8_0";
+        String targets = "Q4_K,Q6_K,IQ4_XS,F8_E4M3,Q8_0," + BNB_NF4;
         String hfLayouts = "fp8-block";
         int threads = Runtime.getRuntime().availableProcessors();
         boolean e2e = true;
@@ -297,6 +305,13 @@ public final class GpuBenchmark {
                 String exact = at >= 0 ? "NO (byte " + at + ")"
                         : !Arrays.equals(amv, gotAm) ? "NO (absmax)" : "yes";
                 row("encode " + t, encMs, 4.0 * n, 4.0 * n + n / 2 + 4.0 * nb, copyBw, exact);
+                // quantize against a given absmax (what a double-quant layout band runs): the encoder's absmax in
+                double qMs = time(stream, start, stop, 10, () -> bnb.launchQuantize(nf4, x, am, y, n, bs, stream));
+                byte[] q = new byte[m / 2];
+                cuMemcpyDtoH(Pointer.to(q), y, q.length);
+                int qat = Arrays.mismatch(want, q);
+                row("quantize " + t + " (given absmax)", qMs, 4.0 * n, 4.0 * n + n / 2 + 4.0 * nb, copyBw,
+                        qat >= 0 ? "NO (byte " + qat + ")" : "yes");
                 double decMs = time(stream, start, stop, 10, () -> bnb.launchDecode(nf4, y, am, z, n, bs, stream));
                 float[] dec = new float[m];
                 cuMemcpyDtoH(Pointer.to(dec), z, 4L * m);
@@ -311,6 +326,7 @@ public final class GpuBenchmark {
                 }
                 row("decode " + t, decMs, 4.0 * n, 4.0 * n + n / 2 + 4.0 * nb, copyBw, decExact);
             }
+            int8(dev, n, host, x, y, am, stream, start, stop, copyBw);
         } finally {
             cuMemFree(am);
         }
@@ -352,6 +368,30 @@ public final class GpuBenchmark {
                 failed("HF layout end to end " + name, e);
             }
         }
+    }
+
+    /** LLM.int8 (bnb 8-bit, rows of 4096): the row-wise SCB + int8 kernel; SCB goes to {@code scb}. */
+    private void int8(CudaDevice dev, long n, float[] host, CUdeviceptr x, CUdeviceptr y, CUdeviceptr scb,
+            CUstream stream, CUevent start, CUevent stop, double copyBw) {
+        int cols = 4096;
+        long rows = n / cols;
+        CudaBnbInt8 int8 = new CudaBnbInt8(dev);
+        double ms = time(stream, start, stop, 10, () -> int8.launchEncode(x, scb, y, rows, cols, stream));
+        int sampleRows = SAMPLE / cols;
+        byte[] got = new byte[sampleRows * cols];
+        cuMemcpyDtoH(Pointer.to(got), y, got.length);
+        float[] gotScb = new float[sampleRows];
+        cuMemcpyDtoH(Pointer.to(gotScb), scb, 4L * sampleRows);
+        float[] copy = Arrays.copyOf(host, sampleRows * cols);
+        byte[] want = new byte[got.length];
+        float[] wantScb = new float[sampleRows];
+        for (int r = 0; r < sampleRows; r++) {
+            wantScb[r] = Bnb.int8Row(copy, r * cols, cols, MemorySegment.ofArray(want), (long) r * cols);
+        }
+        int at = Arrays.mismatch(want, got);
+        String exact = at >= 0 ? "NO (byte " + at + ")" : !Arrays.equals(wantScb, gotScb) ? "NO (SCB)" : "yes";
+        row("encode LLM.int8 (bnb, rows of " + cols + ")", ms, 4.0 * rows * cols, 5.0 * rows * cols + 4.0 * rows,
+                copyBw, exact);
     }
 
     private void row(String name, double ms, double f32Bytes, double moved, double copyBw, String exact) {
@@ -466,6 +506,10 @@ public final class GpuBenchmark {
         line("| target | device | s | GB/s of source | speed-up | output identical to CPU |");
         line("|---|---|---|---|---|---|");
         for (String name : targets.split(",")) {
+            if (name.trim().equalsIgnoreCase(BNB_NF4)) {
+                bnbEndToEnd(model, workdir, threads);
+                continue;
+            }
             DType type = DType.parse(name.trim()).orElse(null);
             if (type == null || !Codecs.supports(type)) {
                 line("| " + name + " | - | - | - | - | not available in this build |");
@@ -502,6 +546,89 @@ public final class GpuBenchmark {
         engineOnly(model, threads);
         hfLayoutsEndToEnd(model, workdir, hfLayouts, threads);
         Files.deleteIfExists(model);
+    }
+
+    /** The {@code --targets} name of the bitsandbytes NF4 end-to-end case. */
+    static final String BNB_NF4 = "NF4";
+
+    /** transformers' {@code BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", double quant)}. */
+    private static final Map<String, Object> BNB_NF4_RECIPE = Map.of("quant_backend", "bitsandbytes_4bit",
+            "quant_kwargs", Map.of("load_in_4bit", true, "bnb_4bit_quant_type", "nf4",
+                    "bnb_4bit_use_double_quant", true, "bnb_4bit_compute_dtype", "bfloat16"));
+
+    /**
+     * bitsandbytes NF4 (blocksize 64, double quant) of the synthetic model, as {@code weightcast convert --recipe}
+     * writes it (the same {@link RecipeService} call), on the GPU and on the CPU: times and identical folders.
+     */
+    private void bnbEndToEnd(Path model, Path workdir, int threads) throws IOException {
+        Recipe recipe = Recipe.parse(BNB_NF4_RECIPE);
+        String what = "NF4 (bnb, bs 64, double quant)";
+        Path gpuOut = workdir.resolve("out-gpu-bnb-nf4");
+        Path cpuOut = workdir.resolve("out-cpu-bnb-nf4");
+        EngineOptions base = EngineOptions.withThreads(threads);
+        double gpuS;
+        double cpuS;
+        String same;
+        try {
+            gpuS = recipe(model, gpuOut, recipe, base.withDevice(DeviceChoice.parse("cuda")));
+            cpuS = recipe(model, cpuOut, recipe, base.withDevice(DeviceChoice.CPU));
+            same = sameFolders(gpuOut, cpuOut);
+        } catch (IOException | RuntimeException e) {
+            failed("end to end " + what, e);
+            return;
+        } finally {
+            deleteTree(gpuOut);
+            deleteTree(cpuOut);
+        }
+        double gb = Files.size(model) / 1e9;
+        line(String.format(Locale.ROOT, "| %s | GPU (kernel) | %.2f | %.2f | %.1fx | %s |", what, gpuS, gb / gpuS,
+                cpuS / gpuS, same));
+        line(String.format(Locale.ROOT, "| %s | CPU x%d | %.2f | %.2f | 1.0x | - |", what, threads, cpuS,
+                gb / cpuS));
+        // Both runs include the plan's first pass (CPU, parallel): double quant needs mean(absmax) in the header.
+        try (var source = io.weightcast.formats.ModelFiles.open(model)) {
+            long t0 = System.nanoTime();
+            QuantizeService.plan(QuantizedCheckpoint.of(source), recipe.layoutFor(""));
+            line(String.format(Locale.ROOT, "| %s: plan alone (absmax first pass, CPU) | - | %.2f | - | - | - |",
+                    what, (System.nanoTime() - t0) / 1e9));
+        }
+    }
+
+    private static double recipe(Path in, Path out, Recipe recipe, EngineOptions engine) throws IOException {
+        deleteTree(out);
+        long t0 = System.nanoTime();
+        RecipeService.run(in, out, recipe, engine, 0, ProgressListener.NONE);
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /** "yes" when both folders hold the same file names with the same bytes, else what differs. */
+    private static String sameFolders(Path a, Path b) throws IOException {
+        List<String> names;
+        try (var s = Files.list(a)) {
+            names = s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        try (var s = Files.list(b)) {
+            if (!names.equals(s.map(p -> p.getFileName().toString()).sorted().toList())) {
+                return "NO (file names)";
+            }
+        }
+        for (String n : names) {
+            if (Files.mismatch(a.resolve(n), b.resolve(n)) >= 0) {
+                return "NO (" + n + ")";
+            }
+        }
+        return "yes (" + names.size() + " files)";
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var s = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.delete(p);
+            }
+        }
     }
 
     /**

@@ -119,10 +119,14 @@ public final class LayoutEngine {
             long per = Math.max(1, chunkElements(gpu) / band) * band;
             long n = e.elements();
             long bytesPerElement = Math.max(1, e.sourceBytes() / Math.max(1, n));
+            long mainBytes = encoder.outputs().get(0).byteSize();
             for (long start = 0; start < n; start += per) {
                 long first = start;
                 int count = Math.toIntExact(Math.min(per, n - start));
-                submit(new Pending(e, encoder, count * bytesPerElement, 4L * count, workers.submit(() -> {
+                // In flight: the band's share of the main tensor (what waits for the writer), as for plain chunks;
+                // counting its f32 input instead would let a single 64 MiB GPU band fill the default budget.
+                long bytes = Math.max(1, (long) Math.ceil((double) mainBytes * count / n));
+                submit(new Pending(e, encoder, count * bytesPerElement, bytes, workers.submit(() -> {
                     float[] values = new float[count];
                     e.source().decode(first, count, values, 0);
                     return encoder.encodeBand(values, count, first);

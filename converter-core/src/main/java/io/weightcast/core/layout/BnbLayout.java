@@ -127,48 +127,26 @@ public final class BnbLayout implements QuantLayout {
 
     private WeightEncoder int8(String name, long[] shape) {
         String module = ModuleRules.moduleOf(name);
-        int cols = Math.toIntExact(shape[1]);
         List<TensorSpec> outputs = List.of(new TensorSpec(name, shape, DType.I8),
                 new TensorSpec(module + ".SCB", new long[] {shape[0]}, DType.F32),
                 new TensorSpec(module + ".weight_format", new long[0], DType.U8));
-        return new WeightEncoder() {
-            @Override
-            public List<TensorSpec> outputs() {
-                return outputs;
-            }
-
-            @Override
-            public long bandElements() {
-                return cols;
-            }
-
-            @Override
-            public Band encodeBand(float[] values, int count, long first) {
-                int rows = count / cols;
-                MemorySegment out = MemorySegment.ofArray(new byte[count]);
-                float[] scb = new float[rows];
-                for (int r = 0; r < rows; r++) {
-                    scb[r] = Bnb.int8Row(values, r * cols, cols, out, (long) r * cols);
-                }
-                return new Band(out, scb);
-            }
-
-            @Override
-            public List<MemorySegment> finish(List<Object> sides) {
-                return List.of(floats(sides), MemorySegment.ofArray(new byte[] {0}));
-            }
-        };
+        return new BnbInt8Encoder(outputs, Math.toIntExact(shape[1]), null);
     }
 
     private WeightEncoder fourBit(String name, long[] shape, DType originalDtype, ElementSource source) {
         long n = Shapes.elementCount(shape);
         int nblocks = Math.toIntExact((n + blocksize - 1) / blocksize);
-        // First pass: the absmax vector (4 bytes per block) — needed up front because the quant_state JSON, whose
-        // length the header must know, holds mean(absmax) with double quant.
-        float[] absmax = new float[nblocks];
-        Passes.forEachChunk(source, n, blocksize, (values, count, first) ->
-                Bnb.absmax(values, 0, count, blocksize, absmax, (int) (first / blocksize)));
-        Bnb.Nested nested = doubleQuant ? Bnb.doubleQuantize(absmax) : null;
+        // With double quant, a first pass computes the absmax vector up front: the quant_state JSON, whose length
+        // the header must know, holds mean(absmax). Without, each band computes its own blocks' absmax.
+        float[] absmax = null;
+        Bnb.Nested nested = null;
+        if (doubleQuant) {
+            float[] all = new float[nblocks];
+            Passes.forEachChunkInParallel(source, n, blocksize, (values, count, first) ->
+                    Bnb.absmax(values, 0, count, blocksize, all, (int) (first / blocksize)));
+            absmax = all;
+            nested = Bnb.doubleQuantize(all);
+        }
         String qt = nf4 ? "nf4" : "fp4";
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("quant_type", qt);
@@ -191,38 +169,7 @@ public final class BnbLayout implements QuantLayout {
             outputs.add(new TensorSpec(name + ".nested_quant_map", new long[] {256}, DType.F32));
         }
         outputs.add(new TensorSpec(name + ".quant_state.bitsandbytes__" + qt, new long[] {json.length}, DType.U8));
-        List<TensorSpec> specs = List.copyOf(outputs);
-        return new WeightEncoder() {
-            @Override
-            public List<TensorSpec> outputs() {
-                return specs;
-            }
-
-            @Override
-            public long bandElements() {
-                return Math.max(blocksize, 4096L / blocksize * blocksize);
-            }
-
-            @Override
-            public Band encodeBand(float[] values, int count, long first) {
-                MemorySegment out = MemorySegment.ofArray(new byte[(count + 1) / 2]);
-                kernel.quantize4(nf4, values, 0, count, blocksize, absmax, (int) (first / blocksize), out, 0);
-                return new Band(out, null);
-            }
-
-            @Override
-            public List<MemorySegment> finish(List<Object> sides) {
-                List<MemorySegment> rest = new ArrayList<>();
-                rest.add(doubleQuant ? MemorySegment.ofArray(nested.codes().clone()) : floats(absmax));
-                rest.add(floats(nf4 ? Bnb.NF4 : Bnb.FP4));
-                if (doubleQuant) {
-                    rest.add(floats(nested.nestedAbsmax()));
-                    rest.add(floats(Bnb.DYNAMIC));
-                }
-                rest.add(MemorySegment.ofArray(json));
-                return rest;
-            }
-        };
+        return new BnbFourBitEncoder(List.copyOf(outputs), nf4, blocksize, absmax, nested, json, kernel, null);
     }
 
     static MemorySegment floats(float[] f) {
@@ -233,11 +180,15 @@ public final class BnbLayout implements QuantLayout {
         return seg;
     }
 
+    /** The float[] side results of the bands, in order (an empty weight's one band has none). */
     static MemorySegment floats(List<Object> sides) {
-        int total = sides.stream().mapToInt(s -> ((float[]) s).length).sum();
+        int total = sides.stream().filter(s -> s != null).mapToInt(s -> ((float[]) s).length).sum();
         float[] all = new float[total];
         int i = 0;
         for (Object s : sides) {
+            if (s == null) {
+                continue;
+            }
             float[] f = (float[]) s;
             System.arraycopy(f, 0, all, i, f.length);
             i += f.length;

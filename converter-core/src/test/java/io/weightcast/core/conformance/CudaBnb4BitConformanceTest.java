@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * bitsandbytes 4-bit on the GPU ({@link CudaBnb4Bit}, {@code bnb.cu}) vs the scalar reference ({@link Bnb},
- * {@link Bnb4BitKernel#scalar()}), byte for byte: NF4 and FP4, block sizes 32 to 4096, every row generator of
+ * {@link Bnb4BitKernel#scalar()}), byte for byte: NF4 and FP4, every block size (32 to 4096), every row generator of
  * {@link CudaScalarConformanceTest} (NaN and ±inf rows included), an odd length ending in a partial block. Checks
  * the GPU absmax (fused kernel; equal under {@link Float#floatToIntBits}), the packed bytes of the fused kernel
  * and of {@code quantize4} with the CPU absmax, and decoding (float bits, NaN canonical). Skipped without a GPU.
@@ -41,7 +41,7 @@ class CudaBnb4BitConformanceTest {
     static Stream<Arguments> cases() {
         List<Arguments> a = new ArrayList<>();
         for (boolean nf4 : new boolean[] {true, false}) {
-            for (int bs : new int[] {32, 64, 128, 256, 4096}) {
+            for (int bs : Bnb.BLOCK_SIZES) { // 32..256: warp reductions; 512..4096: across warps
                 a.add(Arguments.of(nf4, bs));
             }
         }
@@ -80,7 +80,37 @@ class CudaBnb4BitConformanceTest {
         }
     }
 
-    /** More than one chunk of {@link CudaBnb4Bit#CHUNK}, odd length. */
+    /** Several callers at once (lanes of their own), each with several sub-chunks: bytes and absmax as the CPU's. */
+    @Test
+    void concurrentCallers() throws Exception {
+        int n = 3 * CudaBnb4Bit.CHUNK + 1000;
+        for (CudaDevice d : CudaRuntime.devices()) {
+            CudaBnb4Bit gpu = new CudaBnb4Bit(d);
+            List<java.util.concurrent.Future<List<String>>> results = new ArrayList<>();
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+            try {
+                for (int c = 0; c < 6; c++) {
+                    int k = c;
+                    results.add(pool.submit(() -> {
+                        float[] x = values(RowGenerators.ALL.get(k % RowGenerators.ALL.size()), SEED + 100 + k, n);
+                        List<String> bad = new ArrayList<>();
+                        check(gpu, k % 2 == 0, k < 3 ? 64 : 1024, "caller " + k, x, 0, n, bad);
+                        return bad;
+                    }));
+                }
+                for (var r : results) {
+                    List<String> bad = r.get();
+                    if (!bad.isEmpty()) {
+                        fail(d + ": " + String.join("\n", bad));
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    /** More than one sub-chunk of {@link CudaBnb4Bit#CHUNK}, odd length. */
     @Test
     void severalChunks() {
         int n = CudaBnb4Bit.CHUNK + 3 * 4096 + 17;

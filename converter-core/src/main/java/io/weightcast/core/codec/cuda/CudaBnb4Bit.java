@@ -1,10 +1,8 @@
 package io.weightcast.core.codec.cuda;
 
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
-import static jcuda.driver.JCudaDriver.cuMemAlloc;
-import static jcuda.driver.JCudaDriver.cuMemFree;
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
 
 import io.weightcast.core.codec.Bnb;
 import io.weightcast.core.codec.Bnb4BitKernel;
@@ -20,27 +18,31 @@ import jcuda.driver.CUstream;
  * bitsandbytes 4-bit (NF4, FP4) on one CUDA device: the kernels of {@code bnb.cu}, bit-exact copies of
  * {@link Bnb#absmax}, {@link Bnb#quantize4} and {@link Bnb#dequantize4} (NF4/FP4 tables). A {@link Bnb4BitKernel},
  * so it can stand in for the CPU twins; {@link #encode} also computes the absmax vector on the GPU (one fused
- * kernel). A NaN absmax comes back as the canonical NaN (the CPU's keeps a payload of its input): equal under
- * {@link Float#floatToIntBits}, and it encodes the same. Inputs go through in chunks of {@link #CHUNK} elements
- * with synchronous copies on the default stream (which order them after the kernel); worth it for large inputs only.
+ * kernel). The GPU writes a NaN absmax as the canonical NaN, where the CPU keeps a payload of its input; such blocks
+ * (whose codes are all 0 either way) get their absmax from {@link Bnb#absmax} on the CPU, so the absmax is
+ * identical bit for bit. Inputs go through in sub-chunks of {@link #CHUNK} values on the device's shared bnb lanes
+ * (pinned buffers, two streams alternating), so host copies overlap transfers and kernels; concurrent callers get
+ * lanes of their own. Worth it for large inputs (a layout band of millions of values), not for one block.
  */
 public final class CudaBnb4Bit implements Bnb4BitKernel {
 
-    /** Elements per launch: 16 Mi (64 MiB of f32), a multiple of every bnb block size. */
-    public static final int CHUNK = 1 << 24;
+    /** Values per sub-chunk: 4 Mi, a multiple of every bnb block size. */
+    public static final int CHUNK = CudaBnbLanes.ELEMENTS;
     static final int THREADS = 256; // WC_BNB_THREADS
-    static final int WARPS = 8; // WC_BNB_WARPS
-    public static final CudaKernels.Kernel ENCODE = new CudaKernels.Kernel("bnb", "wc_bnb4_encode", WARPS, THREADS);
-    public static final CudaKernels.Kernel QUANTIZE = new CudaKernels.Kernel("bnb", "wc_bnb4_quantize", 2 * THREADS,
+    static final int PER = 8; // WC_BNB_PER: consecutive values per thread
+    public static final CudaKernels.Kernel ENCODE = new CudaKernels.Kernel("bnb", "wc_bnb4_encode", THREADS * PER,
             THREADS);
-    public static final CudaKernels.Kernel DECODE = new CudaKernels.Kernel("bnb", "wc_bnb4_decode", THREADS,
+    public static final CudaKernels.Kernel QUANTIZE = new CudaKernels.Kernel("bnb", "wc_bnb4_quantize",
+            THREADS * PER, THREADS);
+    public static final CudaKernels.Kernel DECODE = new CudaKernels.Kernel("bnb", "wc_bnb4_decode", THREADS * PER,
             THREADS);
-    private static final int MAX_GRID = 1 << 16; // the grid-stride kernels need no more CTAs
 
     private final CudaDevice device;
+    private final CudaBnbLanes lanes;
 
     public CudaBnb4Bit(CudaDevice device) {
         this.device = Objects.requireNonNull(device);
+        this.lanes = CudaBnbLanes.of(device);
     }
 
     public CudaDevice device() {
@@ -52,9 +54,11 @@ public final class CudaBnb4Bit implements Bnb4BitKernel {
         return "cuda:" + device.ordinal();
     }
 
+    /** The kernels take the block sizes bnb has: powers of two from 32 to 4096 ({@link Bnb#BLOCK_SIZES}). */
     private static void checkBlocksize(int blocksize) {
-        if (blocksize <= 0 || blocksize % 2 != 0 || CHUNK % blocksize != 0) {
-            throw new IllegalArgumentException("bnb 4-bit blocksize " + blocksize);
+        if (Arrays.stream(Bnb.BLOCK_SIZES).noneMatch(b -> b == blocksize)) {
+            throw new IllegalArgumentException("bnb 4-bit blocksize " + blocksize + " is not one of "
+                    + Arrays.toString(Bnb.BLOCK_SIZES));
         }
     }
 
@@ -84,50 +88,43 @@ public final class CudaBnb4Bit implements Bnb4BitKernel {
         if (n == 0) {
             return;
         }
-        int cap = Math.min(n, CHUNK);
-        byte[] packed = new byte[(cap + 1) / 2];
         device.makeCurrent();
-        CUdeviceptr dx = new CUdeviceptr();
-        CUdeviceptr da = new CUdeviceptr();
-        CUdeviceptr dy = new CUdeviceptr();
-        cuMemAlloc(dx, 4L * cap);
-        try {
-            cuMemAlloc(da, 4L * blocks(cap, blocksize));
-            try {
-                cuMemAlloc(dy, (cap + 1L) / 2);
-                try {
-                    for (int done = 0; done < n; done += CHUNK) {
-                        int m = Math.min(CHUNK, n - done);
-                        int nb = blocks(m, blocksize);
-                        int a0 = absOff + done / blocksize;
-                        cuMemcpyHtoD(dx, Pointer.to(src).withByteOffset(4L * (off + done)), 4L * m);
-                        if (fused) {
-                            launchEncode(nf4, dx, da, dy, m, blocksize, null);
-                        } else {
-                            cuMemcpyHtoD(da, Pointer.to(absmax).withByteOffset(4L * a0), 4L * nb);
-                            launchQuantize(nf4, dx, da, dy, m, blocksize, null);
-                        }
-                        int bytes = (m + 1) / 2;
-                        cuMemcpyDtoH(Pointer.to(packed), dy, bytes);
-                        MemorySegment.copy(MemorySegment.ofArray(packed), 0, dst, dstOffset + done / 2, bytes);
-                        if (fused) {
-                            cuMemcpyDtoH(Pointer.to(absmax).withByteOffset(4L * a0), da, 4L * nb);
+        MemorySegment source = MemorySegment.ofArray(src);
+        lanes.run(n, CHUNK, (lane, done, m) -> {
+            int nb = blocks(m, blocksize);
+            int a0 = absOff + (int) (done / blocksize);
+            MemorySegment.copy(source, 4L * (off + done), lane.in, 0, 4L * m);
+            cuMemcpyHtoDAsync(lane.f32, lane.hostIn, 4L * m, lane.stream);
+            if (fused) {
+                launchEncode(nf4, lane.f32, lane.side, lane.bytes, m, blocksize, lane.stream);
+                cuMemcpyDtoHAsync(lane.hostOut.withByteOffset(CudaBnbLanes.SIDE), lane.side, 4L * nb, lane.stream);
+            } else {
+                MemorySegment.copy(absmax, a0, lane.in, ValueLayout.JAVA_FLOAT, CudaBnbLanes.SIDE, nb);
+                cuMemcpyHtoDAsync(lane.side, lane.hostIn.withByteOffset(CudaBnbLanes.SIDE), 4L * nb, lane.stream);
+                launchQuantize(nf4, lane.f32, lane.side, lane.bytes, m, blocksize, lane.stream);
+            }
+            int bytes = (m + 1) / 2;
+            cuMemcpyDtoHAsync(lane.hostOut, lane.bytes, bytes, lane.stream);
+            lane.pending = () -> {
+                MemorySegment.copy(lane.out, 0, dst, dstOffset + done / 2, bytes);
+                if (fused) {
+                    MemorySegment.copy(lane.out, ValueLayout.JAVA_FLOAT, CudaBnbLanes.SIDE, absmax, a0, nb);
+                    for (int b = 0; b < nb; b++) {
+                        if (Float.isNaN(absmax[a0 + b])) { // the CPU's NaN payload (the codes are 0 anyway)
+                            int first = off + (int) done + b * blocksize;
+                            Bnb.absmax(src, first, Math.min(blocksize, m - b * blocksize), blocksize, absmax,
+                                    a0 + b);
                         }
                     }
-                } finally {
-                    cuMemFree(dy);
                 }
-            } finally {
-                cuMemFree(da);
-            }
-        } finally {
-            cuMemFree(dx);
-        }
+            };
+        });
     }
 
     /**
      * {@link Bnb#dequantize4} of elements {@code [0, n)} with the NF4 or FP4 table ({@link Bnb#NF4}, {@link Bnb#FP4}):
-     * {@code packed} holds {@code (n + 1) / 2} bytes, {@code absmax} the vector from its first block.
+     * {@code packed} holds {@code (n + 1) / 2} bytes, {@code absmax} the vector from its first block. A NaN absmax
+     * gives the canonical NaN (equal to the CPU's under {@link Float#floatToIntBits}).
      */
     public void decode(boolean nf4, MemorySegment packed, long packedOffset, float[] absmax, int absOff, int n,
             int blocksize, float[] dst, int dstOffset) {
@@ -138,38 +135,20 @@ public final class CudaBnb4Bit implements Bnb4BitKernel {
         if (n == 0) {
             return;
         }
-        int cap = Math.min(n, CHUNK);
-        byte[] bytes = new byte[(cap + 1) / 2];
         device.makeCurrent();
-        CUdeviceptr dq = new CUdeviceptr();
-        CUdeviceptr da = new CUdeviceptr();
-        CUdeviceptr dy = new CUdeviceptr();
-        cuMemAlloc(dq, (cap + 1L) / 2);
-        try {
-            cuMemAlloc(da, 4L * blocks(cap, blocksize));
-            try {
-                cuMemAlloc(dy, 4L * cap);
-                try {
-                    for (int done = 0; done < n; done += CHUNK) {
-                        int m = Math.min(CHUNK, n - done);
-                        int nb = blocks(m, blocksize);
-                        int nbytes = (m + 1) / 2;
-                        MemorySegment.copy(packed, ValueLayout.JAVA_BYTE, packedOffset + done / 2, bytes, 0, nbytes);
-                        cuMemcpyHtoD(dq, Pointer.to(bytes), nbytes);
-                        cuMemcpyHtoD(da, Pointer.to(absmax).withByteOffset(4L * (absOff + done / blocksize)),
-                                4L * nb);
-                        launchDecode(nf4, dq, da, dy, m, blocksize, null);
-                        cuMemcpyDtoH(Pointer.to(dst).withByteOffset(4L * (dstOffset + done)), dy, 4L * m);
-                    }
-                } finally {
-                    cuMemFree(dy);
-                }
-            } finally {
-                cuMemFree(da);
-            }
-        } finally {
-            cuMemFree(dq);
-        }
+        MemorySegment target = MemorySegment.ofArray(dst);
+        lanes.run(n, CHUNK, (lane, done, m) -> {
+            int nb = blocks(m, blocksize);
+            int nbytes = (m + 1) / 2;
+            MemorySegment.copy(packed, packedOffset + done / 2, lane.in, 0, nbytes);
+            cuMemcpyHtoDAsync(lane.bytes, lane.hostIn, nbytes, lane.stream);
+            MemorySegment.copy(absmax, absOff + (int) (done / blocksize), lane.in, ValueLayout.JAVA_FLOAT,
+                    CudaBnbLanes.SIDE, nb);
+            cuMemcpyHtoDAsync(lane.side, lane.hostIn.withByteOffset(CudaBnbLanes.SIDE), 4L * nb, lane.stream);
+            launchDecode(nf4, lane.bytes, lane.side, lane.f32, m, blocksize, lane.stream);
+            cuMemcpyDtoHAsync(lane.hostOut, lane.f32, 4L * m, lane.stream);
+            lane.pending = () -> MemorySegment.copy(lane.out, 0, target, 4L * (dstOffset + done), 4L * m);
+        });
     }
 
     // Launches on device-resident data (the context must be current); also what the GPU benchmark times.
@@ -177,30 +156,39 @@ public final class CudaBnb4Bit implements Bnb4BitKernel {
     /** {@code wc_bnb4_encode}: absmax ({@code ceil(n / blocksize)} floats) and {@code (n + 1) / 2} packed bytes. */
     public void launchEncode(boolean nf4, CUdeviceptr x, CUdeviceptr absmax, CUdeviceptr out, long n, int blocksize,
             CUstream stream) {
-        long nb = (n + blocksize - 1) / blocksize;
-        launch(ENCODE, ENCODE.grid(nb), x, absmax, out, n, blocksize, nf4, stream);
+        launch(ENCODE, x, absmax, out, n, blocksize, nf4, stream);
     }
 
     /** {@code wc_bnb4_quantize}: packed bytes from values and a given absmax vector. */
     public void launchQuantize(boolean nf4, CUdeviceptr x, CUdeviceptr absmax, CUdeviceptr out, long n,
             int blocksize, CUstream stream) {
-        launch(QUANTIZE, (int) Math.min(QUANTIZE.grid(n), MAX_GRID), x, absmax, out, n, blocksize, nf4, stream);
+        launch(QUANTIZE, x, absmax, out, n, blocksize, nf4, stream);
     }
 
     /** {@code wc_bnb4_decode}: {@code n} floats from packed bytes and the absmax vector. */
     public void launchDecode(boolean nf4, CUdeviceptr packed, CUdeviceptr absmax, CUdeviceptr y, long n,
             int blocksize, CUstream stream) {
-        launch(DECODE, (int) Math.min(DECODE.grid(n), MAX_GRID), packed, absmax, y, n, blocksize, nf4, stream);
+        launch(DECODE, packed, absmax, y, n, blocksize, nf4, stream);
     }
 
-    private void launch(CudaKernels.Kernel k, int grid, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, long n,
-            int blocksize, boolean nf4, CUstream stream) {
+    /**
+     * Every bnb kernel: {@link #PER} consecutive values per thread, {@code max(256, blocksize / 8)} threads per CTA
+     * (whole bnb blocks per CTA: the encoder reduces each block's absmax inside its CTA).
+     */
+    private void launch(CudaKernels.Kernel k, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, long n, int blocksize,
+            boolean nf4, CUstream stream) {
+        checkBlocksize(blocksize);
         if (n == 0) {
             return;
         }
+        int threads = Math.max(THREADS, blocksize / PER);
+        long ctas = ((n + PER - 1) / PER + threads - 1) / threads;
+        if (ctas > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(n + " values are too many for one launch of " + k.function());
+        }
         Pointer params = Pointer.to(Pointer.to(a), Pointer.to(b), Pointer.to(c), Pointer.to(new long[] {n}),
                 Pointer.to(new int[] {blocksize}), Pointer.to(new int[] {nf4 ? 1 : 0}));
-        cuLaunchKernel(device.function(k), grid, 1, 1, k.threads(), 1, 1, 0, stream, params, null);
+        cuLaunchKernel(device.function(k), (int) ctas, 1, 1, threads, 1, 1, 0, stream, params, null);
     }
 
     @Override
@@ -209,6 +197,6 @@ public final class CudaBnb4Bit implements Bnb4BitKernel {
     }
 
     static {
-        assert Arrays.stream(Bnb.BLOCK_SIZES).allMatch(b -> CHUNK % b == 0);
+        assert Arrays.stream(Bnb.BLOCK_SIZES).allMatch(b -> CHUNK % b == 0 && b / PER <= 1024);
     }
 }
