@@ -49,6 +49,8 @@ done
 cp converter-core/target/converter-core-*.jar "$tree/lib/"
 "$JAVA_HOME/bin/jar" --create --file "$tree/lib/weightcast-bench-classes.jar" -C benchmarks/target/classes .
 "$JAVA_HOME/bin/jar" --create --file "$tree/lib/converter-core-tests.jar" -C converter-core/target/test-classes .
+# the testdata helpers the GPU tests use (SharedTestData, fixtures lookup), without the 17 MB of golden vectors
+"$JAVA_HOME/bin/jar" --create --file "$tree/lib/testdata-classes.jar" -C testdata/target/classes io
 cp "$console" "$tree/junit-platform-console-standalone.jar"
 "$JAVA_HOME/bin/jlink" --add-modules java.base,jdk.incubator.vector,java.logging,jdk.unsupported,java.xml,java.sql \
     --strip-debug --no-man-pages --no-header-files --compress=zip-0 --output "$tree/jre"
