@@ -71,7 +71,7 @@ import jcuda.driver.CUstream_flags;
  * </ol>
  *
  * <pre>GpuBenchmark [--out report.md] [--workdir DIR] [--model-gb 4.3] [--elements 134217728]
- *              [--targets Q8_0,F8_E4M3,...] [--hf-layouts fp8-block,ct-w4a16] [--threads N] [--skip-e2e]</pre>
+ *              [--targets Q8_0,F8_E4M3,...] [--hf-layouts fp8-block,ct-w4a16] [--threads N] [--skip-e2e] [--skip-kernels]</pre>
  */
 public final class GpuBenchmark {
 
@@ -91,6 +91,7 @@ public final class GpuBenchmark {
         String hfLayouts = "fp8-block";
         int threads = Runtime.getRuntime().availableProcessors();
         boolean e2e = true;
+        boolean kernelsToo = true;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--out" -> report = Path.of(args[++i]);
@@ -101,11 +102,13 @@ public final class GpuBenchmark {
                 case "--hf-layouts" -> hfLayouts = args[++i];
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--skip-e2e" -> e2e = false;
+                case "--skip-kernels" -> kernelsToo = false;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
         GpuBenchmark b = new GpuBenchmark(System.out);
         b.hfLayouts = hfLayouts;
+        b.kernelsToo = kernelsToo;
         try {
             b.run(elements, e2e, workdir, modelGb, targets, threads);
         } finally {
@@ -114,6 +117,9 @@ public final class GpuBenchmark {
             }
         }
     }
+
+    /** {@code --skip-kernels}: only the end-to-end part (kernel and host-pipeline tables are left out). */
+    private boolean kernelsToo = true;
 
     private void failed(String what, Throwable e) {
         line("");
@@ -142,15 +148,17 @@ public final class GpuBenchmark {
         }
         CudaDevice dev = CudaRuntime.devices().getFirst();
         double copyBw = 0;
-        try {
-            copyBw = kernels(dev, elements);
-        } catch (RuntimeException | Error e) {
-            failed("kernels", e);
-        }
-        try {
-            hostPipeline(dev);
-        } catch (RuntimeException | Error e) {
-            failed("host pipeline", e);
+        if (kernelsToo) {
+            try {
+                copyBw = kernels(dev, elements);
+            } catch (RuntimeException | Error e) {
+                failed("kernels", e);
+            }
+            try {
+                hostPipeline(dev);
+            } catch (RuntimeException | Error e) {
+                failed("host pipeline", e);
+            }
         }
         if (e2e) {
             endToEnd(workdir, modelGb, targets, threads, copyBw);
