@@ -147,6 +147,7 @@ public final class GpuBenchmark {
             line("- " + d);
         }
         CudaDevice dev = CudaRuntime.devices().getFirst();
+        moduleLoads(dev);
         double copyBw = 0;
         if (kernelsToo) {
             try {
@@ -163,6 +164,26 @@ public final class GpuBenchmark {
         if (e2e) {
             endToEnd(workdir, modelGb, targets, threads, copyBw);
         }
+    }
+
+    /**
+     * The one-off cost of loading each PTX module (the driver's JIT compile for this GPU; a machine that ran
+     * weightcast before finds it in the driver's compute cache), kept out of every later figure.
+     */
+    private void moduleLoads(CudaDevice dev) {
+        StringBuilder sb = new StringBuilder("PTX module loads (JIT on first use per machine):");
+        for (String m : CudaKernels.MODULES) {
+            long t0 = System.nanoTime();
+            try {
+                dev.preload(m);
+                sb.append(String.format(Locale.ROOT, " %s %.2f s,", m, (System.nanoTime() - t0) / 1e9));
+            } catch (RuntimeException | Error e) {
+                sb.append(" ").append(m).append(" FAILED (").append(e).append("),");
+            }
+        }
+        line("");
+        line(sb.substring(0, sb.length() - 1));
+        line("");
     }
 
     // ---------------------------------------------------------------------------------------------- kernels

@@ -142,11 +142,7 @@ public final class CudaDevice {
         lock.lock();
         try {
             return functions.computeIfAbsent(k.function(), f -> {
-                CUmodule m = modules.computeIfAbsent(k.module(), mod -> {
-                    CUmodule cm = new CUmodule();
-                    cuModuleLoadData(cm, CudaKernels.ptx(mod));
-                    return cm;
-                });
+                CUmodule m = module(k.module());
                 CUfunction fn = new CUfunction();
                 cuModuleGetFunction(fn, m, f);
                 return fn;
@@ -154,6 +150,29 @@ public final class CudaDevice {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Loads a PTX module ({@link CudaKernels#MODULES}) into this device's context unless it is loaded already. The
+     * driver JIT-compiles the PTX for this GPU on the first load on a machine (then caches the result in
+     * {@code ~/.nv/ComputeCache}), which takes seconds for the large modules; benchmarks preload to time it apart.
+     */
+    public void preload(String module) {
+        makeCurrent();
+        lock.lock();
+        try {
+            module(module);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private CUmodule module(String module) {
+        return modules.computeIfAbsent(module, mod -> {
+            CUmodule cm = new CUmodule();
+            cuModuleLoadData(cm, CudaKernels.ptx(mod));
+            return cm;
+        });
     }
 
     /** Launches {@code k} over {@code nblocks} type blocks: {@code k(in, out, nblocks)} on {@code stream}. */
