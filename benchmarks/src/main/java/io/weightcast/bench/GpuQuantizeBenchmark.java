@@ -76,6 +76,9 @@ public final class GpuQuantizeBenchmark {
         if (devices.isEmpty()) {
             return;
         }
+        for (CudaDevice d : devices) { // the driver's JIT of the PTX, once per machine: not part of the timings
+            io.weightcast.core.codec.cuda.CudaKernels.MODULES.forEach(d::preload);
+        }
         Files.createDirectories(workdir);
         Path model = workdir.resolve("synthetic-llama-f16.gguf");
         Path imatrix = workdir.resolve("synthetic.imatrix.dat");
