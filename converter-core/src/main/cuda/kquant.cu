@@ -1015,6 +1015,412 @@ wc_encode_q5_k_c(const float* __restrict__ x, u8* __restrict__ y, long long nblo
     wc_qk_asym_coop<31, 176>(x, y, nblocks, qw, rowBlocks, colBlock0, flags);
 }
 
+// ---------------------------------------------------------------------------------------------- Q4_K, Q5_K, warp
+// The same bytes as wc_qk_asym_block with fewer instructions. Why not one lane per trial scale: make_qkx2/qkx3's
+// trials are not independent (an accepted trial sets `min`, which every later trial's iscale and levels use), and
+// a sub-block accepts 2.7 trials on average (gaussian data), so a lane-per-trial search would have to re-run every
+// trial after each acceptance (1.5x to 5x more work than the sequential search, depending on the lane layout).
+// Instead a warp owns 4 super-blocks and lane 8s+j searches sub-block j of super-block s sequentially, as the
+// scalar code, but with its 32 values, weights and levels in registers (no local arrays) and the levels kept as
+// floats: l = min(max((v + 1.5·2^23) − 1.5·2^23, 0), nmax) equals (float) clamp(nearest_int(v)) whenever
+// |v| < 2^22 (then v + 1.5·2^23 lies in [2^23, 2^24), where floats are the integers, rounded to nearest even as
+// nearest_int rounds). A pass takes this fast path only when it can prove the bound for all 32 values (see
+// wc_w_fast); otherwise (NaN, inf, huge ranges) it runs the reference's integer code. The per-super-block tail
+// (scale quantization, make_qp) runs on lane 8s, the re-quantization of sub-block j on lane 8s+j; the lanes of a
+// super-block share one warp, so __syncwarp suffices between phases. CTAs of 128 threads own 16 super-blocks.
+#define WC_WARP_SB 16
+#define WC_WARP_THREADS 128
+#define WC_WARP_XS 33 // floats per staged sub-block: 32 lanes reading 32 sub-blocks hit 32 banks
+#define WC_WARP_MIN_CTAS 4 // caps registers at 128 (16 warps an SM; ptxas sm_90: no spills), else 168 (12 warps)
+
+// Whether every v = iscale·fl(x_i − min) of a pass is non-NaN with |v| < 2^22, for x_i in [xmin, xmax] (no NaN in
+// x): rounding is monotonic, so fl(x_i − min) lies between fl(xmin − min) and fl(xmax − min), and
+// |v| = fl(|iscale|·|fl(x_i − min)|) is at most the larger of the two products tested (NaN or inf fail the test).
+__device__ __forceinline__ bool wc_w_fast(bool xNaN, float iscale, float xmin, float xmax, float min) {
+    float a = fabsf(iscale) * fabsf(xmax - min);
+    float b = fabsf(iscale) * fabsf(xmin - min);
+    return !xNaN && a < 4194304.0f && b < 4194304.0f;
+}
+
+// (float) max(0, min(NMAX, nearest_int(v))): the float form on the fast path, else the reference's integer code.
+template <int NMAX, bool FAST>
+__device__ __forceinline__ float wc_w_level(float v, bool* cpu) {
+    if (FAST) {
+        float r = (v + 12582912.0f) - 12582912.0f;
+        return fminf(fmaxf(r, 0.0f), (float) NMAX);
+    }
+    int l = wc_nearest_int_bits(v, cpu);
+    return (float) ::max(0, ::min(NMAX, l));
+}
+
+// The initial pass of make_qkx: the error of the levels of iscale with scale and min.
+template <int NMAX, bool FAST>
+__device__ __forceinline__ float wc_w_initial_error(const float* x, const float* w, float iscale, float scale,
+        float min, bool* cpu) {
+    float err = 0;
+#pragma unroll
+    for (int i = 0; i < 32; i++) {
+        float l = wc_w_level<NMAX, FAST>(iscale * (x[i] - min), cpu);
+        float diff = scale * l + min - x[i];
+        diff = diff * diff;
+        err += w[i] * diff;
+    }
+    return err;
+}
+
+// The first pass of a trial: its levels (into l) and the weighted sums.
+template <int NMAX, bool FAST>
+__device__ __forceinline__ void wc_w_trial_sums(const float* x, const float* w, float iscale, float min, float* l,
+        float* sumL, float* sumL2, float* sumXL, bool* cpu) {
+    float s1 = 0, s2 = 0, s3 = 0;
+#pragma unroll
+    for (int i = 0; i < 32; i++) {
+        float li = wc_w_level<NMAX, FAST>(iscale * (x[i] - min), cpu);
+        l[i] = li;
+        float p = w[i] * li;
+        s1 += p;
+        s2 += p * li;
+        s3 += p * x[i];
+    }
+    *sumL = s1;
+    *sumL2 = s2;
+    *sumXL = s3;
+}
+
+// KQuantAsymmetric.makeQkx for n = 32 and NMAX, useMad false, nstep >= 1 (make_qkx2, or make_qkx3 with QKX3), on
+// register arrays. Instead of the levels it reports how to recompute them: L = 0 when *bestIscale is 0 (the
+// constant sub-block), else L_i = clamp(nearest_int(*bestIscale·(x_i − *bestMinUsed))), the pass that was kept.
+template <int NMAX, bool QKX3>
+__device__ __forceinline__ float wc_w_make_qkx(const float* x, const float* w, float rmin, float rdelta, int nstep,
+        float* theMin, float* bestIscale, float* bestMinUsed, bool* cpu) {
+    float min = x[0];
+    float max = x[0];
+    float sumW = w[0];
+    float sumX = sumW * x[0];
+    bool xNaN = x[0] != x[0];
+#pragma unroll
+    for (int i = 1; i < 32; i++) {
+        float xi = x[i];
+        if (xi < min) {
+            min = xi;
+        }
+        if (xi > max) {
+            max = xi;
+        }
+        xNaN |= xi != xi;
+        sumW += w[i];
+        sumX += w[i] * xi;
+    }
+    const float xmin = min;
+    if (min > 0) {
+        min = 0;
+    }
+    if (QKX3 ? max <= min : max == min) {
+        *theMin = -min;
+        *bestIscale = 0.0f;
+        *bestMinUsed = min;
+        return 0.0f;
+    }
+    float iscale = (float) NMAX / (max - min);
+    float scale = 1.0f / iscale;
+    float bestError = wc_w_fast(xNaN, iscale, xmin, max, min)
+            ? wc_w_initial_error<NMAX, true>(x, w, iscale, scale, min, cpu)
+            : wc_w_initial_error<NMAX, false>(x, w, iscale, scale, min, cpu);
+    *bestIscale = iscale;
+    *bestMinUsed = min;
+#pragma unroll 1
+    for (int is = 0; is <= nstep; is++) {
+        iscale = (rmin + rdelta * (float) is + (float) NMAX) / (max - min);
+        float l[32];
+        float sumL, sumL2, sumXL;
+        if (wc_w_fast(xNaN, iscale, xmin, max, min)) {
+            wc_w_trial_sums<NMAX, true>(x, w, iscale, min, l, &sumL, &sumL2, &sumXL, cpu);
+        } else {
+            wc_w_trial_sums<NMAX, false>(x, w, iscale, min, l, &sumL, &sumL2, &sumXL, cpu);
+        }
+        float D = sumW * sumL2 - sumL * sumL;
+        if (D > 0) {
+            float thisScale = (sumW * sumXL - sumX * sumL) / D;
+            float thisMin = (sumL2 * sumX - sumL * sumXL) / D;
+            if (thisMin > 0) {
+                thisMin = 0;
+                thisScale = sumXL / sumL2;
+            }
+            float curError = 0;
+#pragma unroll
+            for (int i = 0; i < 32; i++) {
+                float diff = thisScale * l[i] + thisMin - x[i];
+                diff = diff * diff;
+                curError += w[i] * diff;
+            }
+            if (curError < bestError) {
+                bestError = curError;
+                scale = thisScale;
+                *bestIscale = iscale;
+                *bestMinUsed = min;
+                min = thisMin;
+            }
+        }
+    }
+    *theMin = -min;
+    return scale;
+}
+
+// Phase A for lane j of a super-block (xs: its 8 staged sub-blocks, WC_WARP_XS floats apart; w0: the imatrix of
+// the super-block or null): the sub-block's search, as wc_qk_asym_block's loop body.
+template <int NMAX>
+__device__ __forceinline__ void wc_w_search(const float* xs, const float* w0, int j, float* scale, float* theMin,
+        float* sumw, float* bestIscale, float* bestMinUsed, bool* cpu) {
+    float x[32];
+    float w[32];
+    const float* xj = xs + WC_WARP_XS * j;
+#pragma unroll
+    for (int l = 0; l < 32; l++) {
+        x[l] = xj[l];
+    }
+    if (w0 == nullptr) {
+        float sumX2 = 0;
+#pragma unroll
+        for (int l = 0; l < 32; l++) {
+            sumX2 += x[l] * x[l];
+        }
+        float avX = sqrtf(sumX2 / 32.0f);
+#pragma unroll
+        for (int l = 0; l < 32; l++) {
+            w[l] = avX + fabsf(x[l]);
+        }
+        *sumw = 0.0f;
+        *scale = NMAX == 15
+                ? wc_w_make_qkx<15, false>(x, w, -1.0f, 0.1f, 20, theMin, bestIscale, bestMinUsed, cpu)
+                : wc_w_make_qkx<NMAX, false>(x, w, -0.5f, 0.1f, 15, theMin, bestIscale, bestMinUsed, cpu);
+    } else {
+        float sumX2 = 0;
+#pragma unroll 8
+        for (int l = 0; l < 256; l++) {
+            float v = xs[WC_WARP_XS * (l >> 5) + (l & 31)];
+            sumX2 += v * v;
+        }
+        float sigma2 = 2 * sumX2 / 256;
+#pragma unroll
+        for (int l = 0; l < 32; l++) {
+            w[l] = w0[32 * j + l] * sqrtf(sigma2 + x[l] * x[l]);
+        }
+        float s = 0;
+#pragma unroll
+        for (int l = 0; l < 32; l++) {
+            s += w[l];
+        }
+        *sumw = s;
+        *scale = wc_w_make_qkx<NMAX, true>(x, w, -0.9f, 0.05f, 36, theMin, bestIscale, bestMinUsed, cpu);
+    }
+}
+
+// Phase B on one lane of a super-block: quantizes the 8 scales and mins (wc_qk_asym_block's middle part).
+template <int NMAX>
+__device__ void wc_w_header(const float* scales, const float* mins, const float* sws, bool weighted, int* q,
+        u16* dhOut, u16* mhOut, bool* cpu) {
+    u16 dh;
+    u16 mh;
+    if (!weighted) {
+        float maxScale = 0;
+        float maxMin = 0;
+        for (int k = 0; k < 8; k++) {
+            if (scales[k] > maxScale) {
+                maxScale = scales[k];
+            }
+            if (mins[k] > maxMin) {
+                maxMin = mins[k];
+            }
+        }
+        float invScale = maxScale > 0 ? 63.0f / maxScale : 0.0f;
+        float invMin = maxMin > 0 ? 63.0f / maxMin : 0.0f;
+        for (int k = 0; k < 8; k++) {
+            int ls = ::min(63, wc_nearest_int_bits(invScale * scales[k], cpu) & 0xFF);
+            int lm = ::min(63, wc_nearest_int_bits(invMin * mins[k], cpu) & 0xFF);
+            wc_pack_scale_min_k4(q, k, ls, lm);
+        }
+        dh = wc_f32_to_f16_s(maxScale / 63.0f, cpu);
+        mh = wc_f32_to_f16_s(maxMin / 63.0f, cpu);
+    } else {
+        float sc[8];
+        float mn[8];
+        float sw[8];
+        int ls[8];
+        int lm[8];
+        for (int k = 0; k < 8; k++) {
+            sc[k] = scales[k];
+            mn[k] = mins[k];
+            sw[k] = sws[k];
+        }
+        float dBlock = wc_make_qp(8, 63, sc, ls, sw, cpu);
+        float mBlock = wc_make_qp(8, 63, mn, lm, sw, cpu);
+        for (int k = 0; k < 8; k++) {
+            if (NMAX == 15) {
+                wc_pack_scale_min_k4(q, k, ls[k], lm[k]);
+            } else {
+                wc_pack_scale_min_k4(q, k, ::min(63, ls[k]), ::min(63, lm[k]));
+            }
+        }
+        dh = wc_f32_to_f16_s(dBlock, cpu);
+        mh = wc_f32_to_f16_s(mBlock, cpu);
+    }
+    *dhOut = dh;
+    *mhOut = mh;
+}
+
+// Phase C for lane j: the final levels of sub-block j (into L, 32 bytes): re-quantized with the fp16 scale and
+// min, or, where that scale is 0, the levels the search kept (recomputed as the reference computed them).
+template <int NMAX>
+__device__ __forceinline__ void wc_w_requant(const float* xs, int j, const int* q, u16 dh, u16 mh, float bestIscale,
+        float bestMinUsed, u8* L, bool* cpu) {
+    const float* xj = xs + WC_WARP_XS * j;
+    float dAll = wc_f16_to_f32(dh);
+    float mAll = wc_f16_to_f32(mh);
+    float d = dAll * (float) wc_scale_k4(j, q);
+    if (d != 0) {
+        float dm = mAll * (float) wc_min_k4(j, q);
+        for (int ii = 0; ii < 32; ii++) {
+            int l = wc_nearest_int_bits((xj[ii] + dm) / d, cpu);
+            L[ii] = (u8) ::max(0, ::min(NMAX, l));
+        }
+    } else if (bestIscale == 0.0f) {
+        for (int ii = 0; ii < 32; ii++) {
+            L[ii] = 0;
+        }
+    } else {
+        for (int ii = 0; ii < 32; ii++) {
+            int l = wc_nearest_int_bits(bestIscale * (xj[ii] - bestMinUsed), cpu);
+            L[ii] = (u8) ::max(0, ::min(NMAX, l));
+        }
+    }
+}
+
+// Packing for lane j: bytes [4j, 4j+4) of each 32-byte row of the super-block's output, and the header on lane 0.
+template <int NMAX>
+__device__ __forceinline__ void wc_w_pack(const u8* L, const int* q, u16 dh, u16 mh, int j, u8* out) {
+    if (j == 0) {
+        wc_put_u16(out, dh);
+        wc_put_u16(out + 2, mh);
+        for (int k = 0; k < 12; k++) {
+            out[4 + k] = (u8) q[k];
+        }
+    }
+    for (int l = 4 * j; l < 4 * j + 4; l++) {
+        if (NMAX == 15) {
+            for (int c = 0; c < 4; c++) {
+                out[16 + 32 * c + l] = (u8) (L[64 * c + l] | (L[64 * c + l + 32] << 4));
+            }
+        } else {
+            int qh = 0;
+            for (int c = 0; c < 4; c++) {
+                int l1 = L[64 * c + l];
+                int l2 = L[64 * c + l + 32];
+                qh |= (l1 >> 4) << (2 * c) | (l2 >> 4) << (2 * c + 1);
+                out[48 + 32 * c + l] = (u8) ((l1 & 0xF) | ((l2 & 0xF) << 4));
+            }
+            out[16 + l] = (u8) qh;
+        }
+    }
+}
+
+template <int NMAX, int BB>
+__device__ __forceinline__ void wc_qk_asym_warp(const float* __restrict__ x, u8* __restrict__ y, long long nblocks,
+        const float* __restrict__ qw, int rowBlocks, int colBlock0, u8* __restrict__ flags) {
+    constexpr int SBS = 8 * WC_WARP_XS; // floats per staged super-block
+    __shared__ float sx[WC_WARP_SB * SBS];
+    __shared__ u8 sL[WC_WARP_SB * 256];
+    __shared__ float sScale[WC_WARP_SB * 8];
+    __shared__ float sMin[WC_WARP_SB * 8];
+    __shared__ float sSw[WC_WARP_SB * 8];
+    __shared__ int sQ[WC_WARP_SB * 12];
+    __shared__ u16 sDh[WC_WARP_SB];
+    __shared__ u16 sMh[WC_WARP_SB];
+    __shared__ u32 sy[(WC_WARP_SB * BB + 3) / 4];
+    const long long b0 = (long long) blockIdx.x * WC_WARP_SB;
+    const long long left = nblocks - b0;
+    const int nb = left < WC_WARP_SB ? (int) left : WC_WARP_SB;
+    const float4* x4 = reinterpret_cast<const float4*>(x + b0 * 256);
+    for (int i = threadIdx.x; i < nb * 64; i += blockDim.x) {
+        float4 v = x4[i];
+        float* s = sx + (i >> 3) * WC_WARP_XS + 4 * (i & 7); // 4 values never straddle a 32-value sub-block
+        s[0] = v.x;
+        s[1] = v.y;
+        s[2] = v.z;
+        s[3] = v.w;
+    }
+    __syncthreads();
+    const int sb = threadIdx.x >> 3;
+    const int j = threadIdx.x & 7;
+    const bool active = sb < nb;
+    const float* xs = sx + sb * SBS;
+    const float* w0 = (!active || qw == nullptr) ? nullptr
+            : qw + (long long) ((colBlock0 + (b0 + sb) % rowBlocks) % rowBlocks) * 256;
+    bool cpu = false;
+    float bestIscale = 0.0f;
+    float bestMinUsed = 0.0f;
+    if (active) {
+        float scale, theMin, sumw;
+        wc_w_search<NMAX>(xs, w0, j, &scale, &theMin, &sumw, &bestIscale, &bestMinUsed, &cpu);
+        sScale[sb * 8 + j] = scale;
+        sMin[sb * 8 + j] = theMin;
+        sSw[sb * 8 + j] = sumw;
+    }
+    __syncwarp();
+    if (active && j == 0) {
+        int q[12];
+        u16 dh, mh;
+        wc_w_header<NMAX>(sScale + sb * 8, sMin + sb * 8, sSw + sb * 8, w0 != nullptr, q, &dh, &mh, &cpu);
+        for (int k = 0; k < 12; k++) {
+            sQ[sb * 12 + k] = q[k];
+        }
+        sDh[sb] = dh;
+        sMh[sb] = mh;
+    }
+    __syncwarp();
+    int q[12];
+    u16 dh = 0, mh = 0;
+    if (active) {
+        for (int k = 0; k < 12; k++) {
+            q[k] = sQ[sb * 12 + k];
+        }
+        dh = sDh[sb];
+        mh = sMh[sb];
+        wc_w_requant<NMAX>(xs, j, q, dh, mh, bestIscale, bestMinUsed, sL + sb * 256 + 32 * j, &cpu);
+    }
+    // the lanes of a super-block are lanes 8s..8s+7 of this warp: OR their NaN flags
+    const u32 anyCpu = __ballot_sync(0xFFFFFFFFu, cpu);
+    __syncwarp();
+    if (active) {
+        wc_w_pack<NMAX>(sL + sb * 256, q, dh, mh, j, reinterpret_cast<u8*>(sy) + sb * BB);
+        if (j == 0) {
+            flags[b0 + sb] = ((anyCpu >> (threadIdx.x & 31)) & 0xFFu) != 0 ? 1 : 0;
+        }
+    }
+    __syncthreads();
+    const int nbytes = nb * BB;
+    u8* yb = y + b0 * BB;
+    const int nw = nbytes / 4;
+    u32* y4 = reinterpret_cast<u32*>(yb); // b0 * BB is a multiple of 4 (WC_WARP_SB is)
+    for (int i = threadIdx.x; i < nw; i += blockDim.x) {
+        y4[i] = sy[i];
+    }
+    for (int i = nw * 4 + threadIdx.x; i < nbytes; i += blockDim.x) {
+        yb[i] = reinterpret_cast<const u8*>(sy)[i];
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(WC_WARP_THREADS, WC_WARP_MIN_CTAS)
+wc_encode_q4_k_w(const float* __restrict__ x, u8* __restrict__ y, long long nblocks, const float* __restrict__ qw,
+        int rowBlocks, int colBlock0, u8* __restrict__ flags) {
+    wc_qk_asym_warp<15, 144>(x, y, nblocks, qw, rowBlocks, colBlock0, flags);
+}
+
+extern "C" __global__ void __launch_bounds__(WC_WARP_THREADS, WC_WARP_MIN_CTAS)
+wc_encode_q5_k_w(const float* __restrict__ x, u8* __restrict__ y, long long nblocks, const float* __restrict__ qw,
+        int rowBlocks, int colBlock0, u8* __restrict__ flags) {
+    wc_qk_asym_warp<31, 176>(x, y, nblocks, qw, rowBlocks, colBlock0, flags);
+}
+
 // ---------------------------------------------------------------------------------------------- Q8_K
 // Q8_KScalar (ggml's quantize_row_q8_K_ref), the k-quants' activation type: no search, so a plain staged encoder
 // (32 blocks a CTA of 128 threads, as the TQ types). nearest_int reads the bits of iscale·x + 1.5·2^23, which for a

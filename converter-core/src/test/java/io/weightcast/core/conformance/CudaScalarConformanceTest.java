@@ -91,7 +91,7 @@ class CudaScalarConformanceTest {
         return x;
     }
 
-    /** Runs {@code check} with every encoder variant the type has (staged, unstaged, cooperative). */
+    /** Runs {@code check} with every encoder variant the type has (staged, unstaged, cooperative, warp). */
     static void bothEncoders(DType t, Runnable check) {
         try {
             for (CudaKernels.Variant v : CudaKernels.spec(t).encoders().keySet()) {

@@ -58,12 +58,15 @@ public final class CudaKernels {
     /**
      * Encoders of the same bytes that differ in how a CTA shares the work (see common.cuh and kquant.cu):
      * {@code STAGED} stages blocks in shared memory, one thread per block; {@code UNSTAGED} reads from global memory,
-     * one thread per block; {@code COOPERATIVE} stages and runs a super-block's sub-block searches on 8 threads.
+     * one thread per block; {@code COOPERATIVE} stages and runs a super-block's sub-block searches on 8 threads;
+     * {@code WARP} (Q4_K, Q5_K) does the same on 8 lanes of one warp with register-resident values and float levels
+     * (fewer instructions for the same bytes).
      */
     public enum Variant {
         STAGED,
         UNSTAGED,
-        COOPERATIVE
+        COOPERATIVE,
+        WARP
     }
 
     /**
@@ -87,7 +90,7 @@ public final class CudaKernels {
     }
 
     /**
-     * System property {@code staged}, {@code unstaged} or {@code cooperative}: makes {@link #encoder} use that
+     * System property {@code staged}, {@code unstaged}, {@code cooperative} or {@code warp}: makes {@link #encoder} use that
      * variant wherever it exists; unset, each type uses the one measured fastest on an H200.
      */
     public static final String VARIANT_PROPERTY = "weightcast.cuda.encoder";
@@ -126,6 +129,8 @@ public final class CudaKernels {
     private static final int TQ_THREADS = 128; // WC_TQ_THREADS
     private static final int COOP_SB = 16; // WC_COOP_SB: super-blocks per CTA of the cooperative Q4_K/Q5_K encoders
     private static final int COOP_THREADS = 128; // WC_COOP_THREADS: 8 per super-block
+    private static final int WARP_SB = 16; // WC_WARP_SB: super-blocks per CTA of the warp Q4_K/Q5_K encoders
+    private static final int WARP_THREADS = 128; // WC_WARP_THREADS: 8 lanes per super-block
     private static final int SEARCH_G = 64; // WC_SEARCH_G_THREADS: unstaged searching encoders, a block per thread
     private static final int Q1_0_BLOCKS = 64; // WC_Q1_0_BLOCKS (lowbit.cu): 128-value blocks (= threads) per CTA
     private static final int Q8_K_BLOCKS = 32; // WC_Q8_K_BLOCKS (kquant.cu): 256-value blocks staged per CTA
@@ -191,6 +196,7 @@ public final class CudaKernels {
         }
         if (t == DType.Q4_K || t == DType.Q5_K) {
             enc.put(Variant.COOPERATIVE, new Kernel(module, "wc_encode_" + name + "_c", COOP_SB, COOP_THREADS, true));
+            enc.put(Variant.WARP, new Kernel(module, "wc_encode_" + name + "_w", WARP_SB, WARP_THREADS, true));
         }
         SPECS.put(t, new Spec(t, java.util.Collections.unmodifiableMap(enc), preferred(t),
                 new Kernel(module, "wc_decode_" + name, DEC_ITEMS, DEC_THREADS)));
