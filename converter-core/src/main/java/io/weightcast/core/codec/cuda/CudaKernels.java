@@ -176,13 +176,13 @@ public final class CudaKernels {
         decodeOnly("iqgrid", DType.IQ1_M, "iq1_m");
     }
 
-    // Measured on an H200 (BENCHMARKS.md, bundle 65401e1): unstaged 1.2x and 2.4x faster than staged for Q6_K and
-    // IQ4_XS; cooperative 1.1x faster for Q5_K; staged best (within 5 %) for Q3_K and Q4_K.
-    // Q2_K (bundle of 2026-11-22 03:05): unstaged 1.26x (1.18x with imatrix) faster than staged.
+    // Measured on an H200 (BENCHMARKS.md, bundles 65401e1, 1d31d4e): unstaged 1.2x, 2.4x and 1.26x faster than staged
+    // for Q6_K, IQ4_XS and Q2_K; warp 1.49x/1.56x faster than the best other variant for Q4_K/Q5_K (1.21x/1.25x with
+    // an imatrix); staged best (within 5 %) for Q3_K.
     private static Variant preferred(DType t) {
         return switch (t) {
             case Q6_K, IQ4_XS, Q2_K -> Variant.UNSTAGED;
-            case Q5_K -> Variant.COOPERATIVE;
+            case Q4_K, Q5_K -> Variant.WARP;
             default -> Variant.STAGED;
         };
     }
