@@ -47,6 +47,7 @@ if [ "${WC_SKIP_TESTS:-0}" != 1 ]; then
         --select-class io.weightcast.core.conformance.CudaBnbInt8ConformanceTest \
         --select-class io.weightcast.core.layout.CudaBnbLayoutTest \
         --select-class io.weightcast.core.engine.GpuEngineTest \
+        --select-class io.weightcast.core.layout.CudaHfDecodeTest \
         --details=tree --disable-banner --disable-ansi-colors --reports-dir "$out/junit" 2>&1 | tee -a "$out/gpu-tests.log"
     tests=${PIPESTATUS[0]}
 fi

@@ -361,7 +361,10 @@ public final class GpuBenchmark {
         }
     }
 
-    /** The Hugging Face layout kernels ({@link HfLayoutBench}): FP8 block and compressed-tensors, rows of 8192. */
+    /**
+     * The Hugging Face layout kernels ({@link HfLayoutBench}): FP8 block and compressed-tensors encoders, then the
+     * decoders of every pre-quantized layout (hfdecode.cu), rows of 8192.
+     */
     private void hfLayoutKernels(CudaDevice dev, long n, float[] host, CUdeviceptr x, CUdeviceptr y, CUdeviceptr z,
             CUstream stream, CUevent start, CUevent stop, double copyBw) {
         try {
@@ -371,6 +374,14 @@ public final class GpuBenchmark {
             }
         } catch (RuntimeException | Error e) {
             failed("HF layout kernels", e);
+        }
+        try {
+            for (HfLayoutBench.KernelRow r : HfLayoutBench.decoders(dev, n, x, y, z,
+                    launch -> time(stream, start, stop, 10, () -> launch.accept(stream)))) {
+                row(r.name(), r.ms(), r.f32Bytes(), r.moved(), copyBw, r.exact());
+            }
+        } catch (RuntimeException | Error e) {
+            failed("HF layout decoders", e);
         }
     }
 

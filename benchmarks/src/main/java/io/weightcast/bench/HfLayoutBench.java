@@ -8,6 +8,8 @@ import io.weightcast.core.codec.Fp8BlockQuantizer;
 import io.weightcast.core.codec.cuda.CudaCompressedTensors;
 import io.weightcast.core.codec.cuda.CudaDevice;
 import io.weightcast.core.codec.cuda.CudaFp8Block;
+import io.weightcast.core.codec.cuda.CudaHfDecode;
+import io.weightcast.core.codec.cuda.HfDecode;
 import io.weightcast.core.engine.DeviceChoice;
 import io.weightcast.core.engine.EngineOptions;
 import io.weightcast.core.engine.ProgressListener;
@@ -36,7 +38,8 @@ import jcuda.driver.CUstream;
  * The Hugging Face layouts on the GPU, for {@link GpuBenchmark}: the kernels of {@code fp8block.cu} (transformers'
  * fine-grained FP8) and {@code compressed.cu} (compressed-tensors) on device-resident data, each checked against
  * the CPU on a sample; and the quantize service (what the CLI's {@code quantize} runs) end to end on the synthetic
- * model, GPU vs CPU, with every output file compared byte for byte.
+ * model, GPU vs CPU, with every output file compared byte for byte; and the decoders of the pre-quantized layouts
+ * ({@code hfdecode.cu}, {@link #decoders}).
  */
 final class HfLayoutBench {
 
@@ -91,6 +94,102 @@ final class HfLayoutBench {
                     4 * m + (double) rows * q.rowBytes() + 4.0 * rows * q.scalesPerRow(), checkCt(q, host, y, z)));
         }
         return out;
+    }
+
+    /**
+     * Decoder rows ({@code hfdecode.cu}, what {@code dequantize}/{@code convert} of a pre-quantized checkpoint runs
+     * with a GPU): bnb NF4 (blocksize 64), LLM.int8, FP8 128x128 blocks, compressed-tensors int4 group 128 (packed)
+     * and FP8 per channel, over random codes and scales of about {@code n} elements (rows of {@link #COLS}). The codes
+     * go to {@code x}, the NaN flag and the vectors to {@code z}, the f32 values to {@code y}; the first
+     * {@link #SAMPLE_ROWS} rows are compared with the CPU decode (float bits).
+     */
+    static List<KernelRow> decoders(CudaDevice dev, long n, CUdeviceptr x, CUdeviceptr y, CUdeviceptr z,
+            Timer timer) {
+        int rows = (int) (n / COLS) / SAMPLE_ROWS * SAMPLE_ROWS;
+        int m = rows * COLS;
+        java.util.SplittableRandom r = new java.util.SplittableRandom(6);
+        byte[] codes = new byte[m];
+        r.nextBytes(codes);
+        for (int i = 0; i < m; i++) {
+            codes[i] &= (byte) 0xF7; // no e4m3 NaN code (0x7F, 0xFF): NaN values would go back to the CPU
+        }
+        MemorySegment src = MemorySegment.ofArray(codes);
+        float[] perRow = scales(r, rows);
+        CudaHfDecode k = new CudaHfDecode(dev);
+        List<KernelRow> out = new ArrayList<>();
+        record Case(String name, io.weightcast.core.codec.cuda.HfDecode w, long srcBytes, HfDecode.Cpu cpu) {
+        }
+        float[] absmax = scales(r, m / 64);
+        float[] tiles = scales(r, (int) CudaFp8Block.tiles(rows, COLS, 128, 128));
+        float[] groups = scales(r, m / 128);
+        List<Case> cases = List.of(
+                new Case("bnb NF4 blocksize 64", HfDecode.bnb4(src, io.weightcast.core.codec.Bnb.NF4, absmax, 64),
+                        m / 2, (f, c, d, o) -> io.weightcast.core.codec.Bnb.dequantize4(src,
+                                io.weightcast.core.codec.Bnb.NF4, absmax, 64, f, c, d, o)),
+                new Case("LLM.int8 (SCB per row)", HfDecode.int8(src, perRow, COLS), m, (f, c, d, o) -> {
+                    for (int i = 0; i < c; i++) {
+                        d[o + i] = codes[(int) f + i] * perRow[(int) ((f + i) / COLS)]
+                                * io.weightcast.core.codec.Bnb.INV_127;
+                    }
+                }),
+                new Case("FP8 block 128x128", HfDecode.fp8Block(src, tiles, rows, COLS, 128, 128), m,
+                        (f, c, d, o) -> Fp8BlockQuantizer.dequantize(src, rows, COLS, 128, 128,
+                                MemorySegment.ofArray(tiles), DType.F32, f, c, d, o)),
+                new Case("compressed-tensors int4 group 128 (packed)", HfDecode.ctPacked(src, groups, COLS,
+                        COLS / 8, 4, COLS / 128, 128), m / 2, (f, c, d, o) -> {
+                    for (int i = 0; i < c; i++) {
+                        long e = f + i;
+                        long row = e / COLS;
+                        long col = e - row * COLS;
+                        int word = src.getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED,
+                                row * (COLS / 8) + col / 8);
+                        d[o + i] = io.weightcast.core.codec.CompressedTensorsMath.unpack(word, (int) (col % 8), 4)
+                                * groups[(int) (row * (COLS / 128) + col / 128)];
+                    }
+                }),
+                new Case("compressed-tensors FP8 per channel", HfDecode.ctPlain(src, true, perRow, null, COLS, 1,
+                        COLS), m, (f, c, d, o) -> {
+                    for (int i = 0; i < c; i++) {
+                        d[o + i] = (io.weightcast.core.codec.Fp8.e4m3ToFloat(codes[(int) f + i]) - 0)
+                                * perRow[(int) ((f + i) / COLS)];
+                    }
+                }));
+        for (Case c : cases) {
+            HfDecode.Piece p = c.w().piece(0, m);
+            long aAt = 256;
+            long bAt = aAt + (4L * p.aLen() + 255) / 256 * 256;
+            jcuda.driver.JCudaDriver.cuMemcpyHtoD(x, Pointer.to(codes), c.srcBytes());
+            jcuda.driver.JCudaDriver.cuMemcpyHtoD(z.withByteOffset(aAt), Pointer.to(c.w().a()), 4L * p.aLen());
+            if (p.bLen() > 0) {
+                jcuda.driver.JCudaDriver.cuMemcpyHtoD(z.withByteOffset(bAt), Pointer.to(c.w().b()), 4L * p.bLen());
+            }
+            jcuda.driver.JCudaDriver.cuMemsetD32(z, 0, 1);
+            double ms = timer.time(s -> k.launch(c.w(), x, z.withByteOffset(aAt), z.withByteOffset(bAt), y, z, 0, m,
+                    s));
+            int sample = SAMPLE_ROWS * COLS;
+            float[] got = new float[sample];
+            cuMemcpyDtoH(Pointer.to(got), y, 4L * sample);
+            float[] want = new float[sample];
+            c.cpu().decode(0, sample, want, 0);
+            String exact = "yes";
+            for (int i = 0; i < sample; i++) {
+                if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(want[i])) {
+                    exact = "NO (element " + i + ")";
+                    break;
+                }
+            }
+            out.add(new KernelRow("decode " + c.name(), ms, 4.0 * m, 4.0 * m + c.srcBytes() + 4.0 * (p.aLen()
+                    + p.bLen()), exact));
+        }
+        return out;
+    }
+
+    private static float[] scales(java.util.SplittableRandom r, int n) {
+        float[] f = new float[n];
+        for (int i = 0; i < n; i++) {
+            f[i] = (float) (0.001 + r.nextDouble() * 0.05);
+        }
+        return f;
     }
 
     private static String checkFp8Block(Fp8BlockQuantizer.Mode mode, float[] host, CUdeviceptr y, CUdeviceptr z) {

@@ -101,12 +101,16 @@ public final class Fp8BlockQuantizer {
             long col = e - row * cols;
             long matrix = row / rows;
             long s = (matrix * tileRows + (row - matrix * rows) / blockM) * tilesPerRow + col / blockN;
-            float scale = invType == DType.F32 ? inv.getAtIndex(Layouts.LE_FLOAT, s)
-                    : invType == DType.BF16 ? Bf16.toFloat(inv.getAtIndex(Layouts.LE_SHORT, s))
-                    : invType == DType.F8_E8M0 ? e8m0(inv.get(Layouts.BYTE, s))
-                    : Fp16.toFloat(inv.getAtIndex(Layouts.LE_SHORT, s));
-            dst[dstOffset + i] = Fp8.e4m3ToFloat(q.get(Layouts.BYTE, e)) * scale;
+            dst[dstOffset + i] = Fp8.e4m3ToFloat(q.get(Layouts.BYTE, e)) * scaleAt(inv, invType, s);
         }
+    }
+
+    /** The inverse scale at index {@code s} of a stored {@code weight_scale_inv} (F32, BF16, F8_E8M0, else F16). */
+    public static float scaleAt(MemorySegment inv, DType invType, long s) {
+        return invType == DType.F32 ? inv.getAtIndex(Layouts.LE_FLOAT, s)
+                : invType == DType.BF16 ? Bf16.toFloat(inv.getAtIndex(Layouts.LE_SHORT, s))
+                : invType == DType.F8_E8M0 ? e8m0(inv.get(Layouts.BYTE, s))
+                : Fp16.toFloat(inv.getAtIndex(Layouts.LE_SHORT, s));
     }
 
     private static float e8m0(byte b) {

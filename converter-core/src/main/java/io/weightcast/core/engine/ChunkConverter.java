@@ -5,6 +5,7 @@ import io.weightcast.core.codec.Codecs;
 import io.weightcast.core.codec.cuda.CudaCodec;
 import io.weightcast.core.codec.cuda.CudaDevice;
 import io.weightcast.core.codec.cuda.CudaKernels;
+import io.weightcast.core.plan.ElementSource;
 import io.weightcast.core.plan.TensorJob;
 import io.weightcast.formats.tensor.DType;
 import java.lang.foreign.MemorySegment;
@@ -28,7 +29,9 @@ final class ChunkConverter {
      * As {@link #convert(TensorJob, ChunkRange)}, on {@code gpu} when it is not null: the source bytes go to the
      * device, which decodes and encodes them there (same bytes as the CPU codecs). A job the GPU cannot read whole
      * (a custom decoder, a value transform such as the rotary permutation, a source type without a decode kernel)
-     * is read into f32 on the CPU and only encoded on the GPU, when the target has an encode kernel.
+     * is read into f32 on the CPU and only encoded on the GPU, when the target has an encode kernel. A custom decoder
+     * with a GPU twin ({@link ElementSource#onDevice}: the pre-quantized Hugging Face layouts) decodes on the GPU
+     * into f32 here, then goes the same way.
      */
     static MemorySegment convert(TensorJob job, ChunkRange range, CudaDevice gpu) {
         DType from = job.source().dtype();
@@ -50,7 +53,8 @@ final class ChunkConverter {
         if (!job.transform().isIdentity()) {
             TransformedReader.read(job, range.firstElement(), range.count(), values, 0);
         } else if (job.decoder() != null) {
-            job.decoder().decode(range.firstElement(), range.count(), values, 0);
+            ElementSource decoder = gpu != null ? job.decoder().onDevice(gpu) : job.decoder();
+            decoder.decode(range.firstElement(), range.count(), values, 0);
         } else {
             Codecs.forType(from).decode(job.source().data(), srcOffset, range.count(), values, 0);
         }
@@ -101,9 +105,18 @@ final class ChunkConverter {
                         || CudaKernels.encodesImportance(to));
     }
 
-    /** Whether the GPU has any part in this job ({@link #gpuCapable} or {@link #gpuEncodable}). */
+    /**
+     * Whether the job's own decoder has a GPU twin ({@link ElementSource#decodesOnDevice}) and the values need no
+     * transform (which reads rows out of order, in small pieces).
+     */
+    static boolean gpuDecodable(TensorJob job) {
+        return !job.isCopy() && job.decoder() != null && job.transform().isIdentity()
+                && job.decoder().decodesOnDevice();
+    }
+
+    /** Whether the GPU has any part in this job ({@link #gpuCapable}, {@link #gpuEncodable}, {@link #gpuDecodable}). */
     static boolean usesGpu(TensorJob job) {
-        return gpuCapable(job) || gpuEncodable(job);
+        return gpuCapable(job) || gpuEncodable(job) || gpuDecodable(job);
     }
 
     /** Whole rows with the importance matrix, grouped by matrix (expert) as on the CPU path, on the GPU. */

@@ -1,6 +1,7 @@
 package io.weightcast.core.engine;
 
 import io.weightcast.core.codec.cuda.CudaDevice;
+import io.weightcast.core.plan.ElementSource;
 import io.weightcast.core.plan.TensorJob;
 import io.weightcast.formats.tensor.TensorSink;
 import io.weightcast.formats.tensor.TensorSpec;
@@ -108,9 +109,11 @@ public final class LayoutEngine {
         private void submitEncoded(WriteItem.Encoded e) throws IOException {
             // A layout with kernels for this weight encodes its bands on a GPU (same bytes); bands then grow to
             // GPU-sized chunks so that each call moves megabytes, not kilobytes.
+            // A pre-quantized source with a GPU decoder (bnb, FP8 blocks, compressed-tensors) decodes there too.
             CudaDevice gpu = gpus.forLayout(gpuItems);
             WeightEncoder encoder = gpu == null ? e.encoder() : e.encoder().onDevice(gpu);
-            if (encoder != e.encoder()) {
+            ElementSource source = gpu == null ? e.source() : e.source().onDevice(gpu);
+            if (encoder != e.encoder() || source != e.source()) {
                 gpuItems++;
             } else {
                 gpu = null;
@@ -128,7 +131,7 @@ public final class LayoutEngine {
                 long bytes = Math.max(1, (long) Math.ceil((double) mainBytes * count / n));
                 submit(new Pending(e, encoder, count * bytesPerElement, bytes, workers.submit(() -> {
                     float[] values = new float[count];
-                    e.source().decode(first, count, values, 0);
+                    source.decode(first, count, values, 0);
                     return encoder.encodeBand(values, count, first);
                 }), start + per >= n));
             }

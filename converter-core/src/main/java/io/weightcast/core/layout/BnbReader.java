@@ -3,6 +3,8 @@ package io.weightcast.core.layout;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weightcast.core.codec.Bnb;
 import io.weightcast.core.codec.Layouts;
+import io.weightcast.core.codec.cuda.HfDecode;
+import io.weightcast.core.plan.ElementSource;
 import io.weightcast.formats.tensor.DType;
 import io.weightcast.formats.tensor.MalformedFileException;
 import io.weightcast.formats.tensor.TensorView;
@@ -51,12 +53,12 @@ final class BnbReader implements LayoutReader {
             out.add(new LogicalTensor(w.name(), w.shape(), ctx.modelDtype() == DType.F32 ? DType.F16 : ctx.modelDtype(),
                     "bitsandbytes int8 (row-wise, SCB)", remaining.containsKey(module + ".weight_format")
                             ? List.of(w, scb, remaining.get(module + ".weight_format")) : List.of(w, scb),
-                    (first, count, dst, off) -> {
+                    new DeviceDecoder((first, count, dst, off) -> {
                         for (int k = 0; k < count; k++) {
                             long i = first + k;
                             dst[off + k] = w.data().get(Layouts.BYTE, i) * s[(int) (i / cols)] * Bnb.INV_127;
                         }
-                    }));
+                    }, () -> HfDecode.int8(w.data(), s, cols))));
             used.add(w.name());
             used.add(scb.name());
             used.add(module + ".weight_format");
@@ -116,10 +118,11 @@ final class BnbReader implements LayoutReader {
                     + "': " + packed.byteSize() + " packed bytes and " + absmax.length + " absmax values do not fit"
                     + " shape " + java.util.Arrays.toString(shape) + " in blocks of " + blocksize);
         }
+        ElementSource cpu = (first, count, dst, off) -> Bnb.dequantize4(packed.data(), quantMap, absmax, blocksize,
+                first, count, dst, off);
         return new LogicalTensor(w, shape, dtype, "bitsandbytes " + qt + " (blocksize " + blocksize
-                + (nested ? ", double quant" : "") + ")", parts,
-                (first, count, dst, off) -> Bnb.dequantize4(packed.data(), quantMap, absmax, blocksize, first, count,
-                        dst, off));
+                + (nested ? ", double quant" : "") + ")", parts, quantMap.length < 16 || blocksize <= 0 ? cpu
+                        : new DeviceDecoder(cpu, () -> HfDecode.bnb4(packed.data(), quantMap, absmax, blocksize)));
     }
 
     private static TensorView need(Map<String, TensorView> remaining, String name, TensorView qs)

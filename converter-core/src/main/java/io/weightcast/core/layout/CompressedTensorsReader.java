@@ -3,6 +3,7 @@ package io.weightcast.core.layout;
 import io.weightcast.core.codec.CompressedTensorsMath;
 import io.weightcast.core.codec.Fp8;
 import io.weightcast.core.codec.Layouts;
+import io.weightcast.core.codec.cuda.HfDecode;
 import io.weightcast.formats.tensor.DType;
 import io.weightcast.formats.tensor.MalformedFileException;
 import io.weightcast.formats.tensor.TensorView;
@@ -53,7 +54,7 @@ final class CompressedTensorsReader implements LayoutReader {
                 long gs = scale.elementCount() == 1 ? cols : cols / Math.max(1, groups);
                 out.add(new LogicalTensor(module + ".weight", new long[] {rows, cols}, scale.dtype(),
                         "compressed-tensors pack-quantized int" + bits + " " + granularity(scale, rows, cols, gs),
-                        List.of(packed, scale, shapeT), (first, count, dst, off) -> {
+                        List.of(packed, scale, shapeT), new DeviceDecoder((first, count, dst, off) -> {
                             for (int k = 0; k < count; k++) {
                                 long i = first + k;
                                 long r = i / cols;
@@ -62,7 +63,7 @@ final class CompressedTensorsReader implements LayoutReader {
                                 float sc = s.length == 1 ? s[0] : s[(int) (r * groups + c / gs)];
                                 dst[off + k] = CompressedTensorsMath.unpack(word, (int) (c % per), bits) * sc;
                             }
-                        }));
+                        }, () -> HfDecode.ctPacked(packed.data(), s, cols, words, bits, groups, gs))));
                 used.addAll(List.of(packed.name(), scale.name(), shapeT.name()));
             } else if (plain != null && (plain.dtype() == DType.I8 || plain.dtype() == DType.F8_E4M3)
                     && plain.rank() == 2 && (ct || plain.dtype() == DType.F8_E4M3)) {
@@ -79,7 +80,7 @@ final class CompressedTensorsReader implements LayoutReader {
                 }
                 out.add(new LogicalTensor(plain.name(), plain.shape(), scale.dtype(), (ct ? "compressed-tensors "
                         + (fp8 ? "float-quantized fp8 " : "naive-quantized int8 ") : "fp8 scaled ")
-                        + granularity(scale, rows, cols, gs), parts, (first, count, dst, off) -> {
+                        + granularity(scale, rows, cols, gs), parts, new DeviceDecoder((first, count, dst, off) -> {
                             for (int k = 0; k < count; k++) {
                                 long i = first + k;
                                 long r = i / cols;
@@ -88,7 +89,7 @@ final class CompressedTensorsReader implements LayoutReader {
                                 float q = fp8 ? Fp8.e4m3ToFloat(b) : b;
                                 dst[off + k] = (q - (z == null ? 0 : z[z.length == 1 ? 0 : si])) * s[si];
                             }
-                        }));
+                        }, () -> HfDecode.ctPlain(plain.data(), fp8, s, z, cols, groups, gs))));
                 used.addAll(List.of(plain.name(), scale.name()));
             }
         }

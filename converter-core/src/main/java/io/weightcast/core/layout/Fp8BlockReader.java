@@ -1,6 +1,7 @@
 package io.weightcast.core.layout;
 
 import io.weightcast.core.codec.Fp8BlockQuantizer;
+import io.weightcast.core.codec.cuda.HfDecode;
 import io.weightcast.formats.tensor.DType;
 import io.weightcast.formats.tensor.TensorView;
 import java.util.ArrayList;
@@ -38,13 +39,23 @@ final class Fp8BlockReader implements LayoutReader {
             }
             DType st = scale.dtype();
             out.add(new LogicalTensor(wName, shape, ctx.modelDtype(), "fp8 e4m3 block " + bm + "x" + bn,
-                    List.of(w, scale), (first, count, dst, off) -> Fp8BlockQuantizer.dequantize(w.data(), rows,
-                            cols, bm, bn, scale.data(), st, first, count, dst, off)));
+                    List.of(w, scale), new DeviceDecoder((first, count, dst, off) -> Fp8BlockQuantizer.dequantize(
+                            w.data(), rows, cols, bm, bn, scale.data(), st, first, count, dst, off),
+                            () -> HfDecode.fp8Block(w.data(), scales(scale), rows, cols, bm, bn))));
             used.add(wName);
             used.add(scale.name());
         }
         used.forEach(remaining::remove);
         return out;
+    }
+
+    /** The inverse scales as f32, each as {@link Fp8BlockQuantizer#dequantize} reads it (for the GPU decoder). */
+    private static float[] scales(TensorView scale) {
+        float[] f = new float[Math.toIntExact(scale.elementCount())];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = Fp8BlockQuantizer.scaleAt(scale.data(), scale.dtype(), i);
+        }
+        return f;
     }
 
     private static long ceilDivExact(long n, long parts) {

@@ -28,7 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Q3_K, Q4_K, Q5_K, Q6_K (searching, with imatrix) and Q8_K (plain); {@code iq4} IQ4_NL, IQ4_XS (searching);
  * {@code iqgrid} IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M (decoders only: {@link #canDecode} but not
  * {@link #canEncode}, as their CPU codecs); {@code bnb} the bitsandbytes 4-bit kernels ({@link CudaBnb4Bit}, not a
- * ggml type).
+ * ggml type); {@code hfdecode} the decoders of the pre-quantized Hugging Face layouts ({@link CudaHfDecode}).
  */
 public final class CudaKernels {
 
@@ -218,8 +218,8 @@ public final class CudaKernels {
     }
 
     /** The PTX modules, one per {@code .cu} file. */
-    public static final List<String> MODULES = List.of("bnb", "compressed", "float", "fp4", "fp8block", "iq4",
-            "iqgrid", "kquant", "legacy", "lowbit", "tq");
+    public static final List<String> MODULES = List.of("bnb", "compressed", "float", "fp4", "fp8block",
+            "hfdecode", "iq4", "iqgrid", "kquant", "legacy", "lowbit", "tq");
 
     /** Types with CUDA kernels, decode-only ones included (F32 needs none: it is copied). */
     public static Set<DType> types() {
