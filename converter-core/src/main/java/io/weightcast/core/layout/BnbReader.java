@@ -19,7 +19,10 @@ import java.util.Set;
  * {@code SCB}) weights, using the stored {@code quant_map}/{@code nested_quant_map} (hf-formats.md §2.5).
  */
 final class BnbReader implements LayoutReader {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // Python's json.dumps writes a NaN or infinite nested_offset (weights holding NaN/inf) as NaN / Infinity, and
+    // json.loads reads them back: so do we.
+    private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
     private static final Set<String> VALID_KEYS = Set.of("absmax", "quant_map", "nested_absmax", "nested_quant_map",
             "quant_state", "quant_type", "blocksize", "dtype", "shape", "nested_blocksize", "nested_dtype",
             "nested_offset");

@@ -21,6 +21,7 @@ import io.weightcast.formats.tensor.TensorView;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -98,6 +99,33 @@ class CudaBnbLayoutTest {
                             t.name());
                 }
             }
+        }
+    }
+
+    /**
+     * Weights holding NaN and inf make a NaN or infinite double-quant offset, which the quant_state JSON records as
+     * Python's json.dumps does ({@code NaN}, {@code Infinity}); the reader must take it back as json.loads does.
+     */
+    @Test
+    void doubleQuantOfNonFiniteWeightsReadsBack() throws Exception {
+        Path model = syntheticModel(tmp.resolve("nonfinite"), false);
+        Path out = tmp.resolve("nonfinite-nf4");
+        QuantizeService.quantize(model, out, layout("nf4", 64, true), new EngineOptions(2, 4096, 1 << 16), 0,
+                ProgressListener.NONE);
+        try (ModelFile m = ModelFiles.open(out)) {
+            QuantizedCheckpoint cp = QuantizedCheckpoint.of(m);
+            boolean nonFiniteOffset = false;
+            for (LogicalTensor t : cp.tensors()) {
+                if (t.isPlain()) {
+                    continue;
+                }
+                TensorView qs = m.tensor(t.name() + ".quant_state.bitsandbytes__nf4").orElseThrow();
+                String json = new String(qs.data().toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+                nonFiniteOffset |= json.contains("\"nested_offset\": NaN") || json.contains("Infinity");
+                float[] v = new float[(int) Math.min(4096, t.elementCount())];
+                t.source().decode(0, v.length, v, 0); // decodes: the absmax was rebuilt from the nested state
+            }
+            assertTrue(nonFiniteOffset, "the fixture must produce a non-finite nested_offset");
         }
     }
 
