@@ -1,6 +1,8 @@
 package io.weightcast.core.layout;
 
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.weightcast.core.codec.Bnb;
 import io.weightcast.core.codec.Layouts;
 import io.weightcast.core.codec.cuda.HfDecode;
@@ -21,8 +23,8 @@ import java.util.Set;
 final class BnbReader implements LayoutReader {
     // Python's json.dumps writes a NaN or infinite nested_offset (weights holding NaN/inf) as NaN / Infinity, and
     // json.loads reads them back: so do we.
-    private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
-            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
     private static final Set<String> VALID_KEYS = Set.of("absmax", "quant_map", "nested_absmax", "nested_quant_map",
             "quant_state", "quant_type", "blocksize", "dtype", "shape", "nested_blocksize", "nested_dtype",
             "nested_offset");
