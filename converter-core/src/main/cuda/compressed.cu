@@ -14,7 +14,7 @@
 // The per-element math is __host__ __device__ (host bit casts) so that it can be checked against the Java
 // reference on a machine without a GPU (nvcc -x cu -fmad=false, host code only).
 #include "common.cuh"
-#include <string.h>
+#include "portable.cuh"
 
 #define WC_CT_THREADS 256 // threads per CTA; one CTA per row
 #define WC_CT_WARPS 8
@@ -27,81 +27,18 @@
 #define WC_CT_F16 1
 #define WC_CT_BF16 2
 
-__host__ __device__ __forceinline__ u32 wc_ct_bits(float f) {
-#ifdef __CUDA_ARCH__
-    return __float_as_uint(f);
-#else
-    u32 u;
-    memcpy(&u, &f, 4);
-    return u;
-#endif
-}
-
-__host__ __device__ __forceinline__ float wc_ct_float(u32 u) {
-#ifdef __CUDA_ARCH__
-    return __uint_as_float(u);
-#else
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-#endif
-}
-
-// Math.max(a, b)
-__host__ __device__ __forceinline__ float wc_ct_jmax(float a, float b) {
-    if (a != a) {
-        return a;
-    }
-    if (b != b) {
-        return b;
-    }
-    if (a == 0.0f && b == 0.0f && (wc_ct_bits(a) & 0x80000000u) != 0) {
-        return b;
-    }
-    return a >= b ? a : b;
-}
-
-// Math.min(a, b)
-__host__ __device__ __forceinline__ float wc_ct_jmin(float a, float b) {
-    if (a != a) {
-        return a;
-    }
-    if (b != b) {
-        return b;
-    }
-    if (a == 0.0f && b == 0.0f && (wc_ct_bits(b) & 0x80000000u) != 0) {
-        return b;
-    }
-    return a <= b ? a : b;
-}
-
-// a / b with x86's NaN rules (common.cuh's wc_div, host-callable).
-__host__ __device__ __forceinline__ float wc_ct_div(float a, float b) {
-    float r = a / b;
-    if (r == r) {
-        return r;
-    }
-    if (a != a) {
-        return wc_ct_float(wc_ct_bits(a) | 0x00400000u);
-    }
-    if (b != b) {
-        return wc_ct_float(wc_ct_bits(b) | 0x00400000u);
-    }
-    return wc_ct_float(0xFFC00000u);
-}
-
 // CompressedTensorsMath.in: Bf16.toFloat(Bf16.fromFloat(v)), Fp16.toFloat(Fp16.fromFloat(v)), or v.
 __host__ __device__ __forceinline__ float wc_ct_in(int sd, float v) {
-    u32 bits = wc_ct_bits(v);
+    u32 bits = wc_hd_bits(v);
     if (sd == WC_CT_BF16) {
         if ((bits & 0x7FFFFFFFu) > 0x7F800000u) {
-            return wc_ct_float(((bits >> 16) | 0x40u) << 16);
+            return wc_hd_float(((bits >> 16) | 0x40u) << 16);
         }
-        return wc_ct_float(((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16) << 16);
+        return wc_hd_float(((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16) << 16);
     }
     if (sd == WC_CT_F16) {
         if (v != v) {
-            return wc_ct_float((bits & 0x80000000u) | 0x7FC00000u); // sign|0x7E00, back with its payload
+            return wc_hd_float((bits & 0x80000000u) | 0x7FC00000u); // sign|0x7E00, back with its payload
         }
         return __half2float(__float2half_rn(v));
     }
@@ -111,43 +48,24 @@ __host__ __device__ __forceinline__ float wc_ct_in(int sd, float v) {
 // CompressedTensorsMath.scale for a group maximum m (a NaN m is canonical first, whatever its payload).
 __host__ __device__ __forceinline__ float wc_ct_scale(int sd, float m, float halfRange) {
     if (m != m) {
-        m = wc_ct_float(0x7FC00000u);
+        m = wc_hd_float(0x7FC00000u);
     }
-    float s = wc_ct_in(sd, wc_ct_div(wc_ct_in(sd, m), halfRange));
-    return wc_ct_jmax(s, 1.1920928955078125e-7f); // Math.ulp(1f) = 2^-23
-}
-
-// Fp8.e4m3FromFloat (saturating, RNE, NaN -> 0x7F|sign); float.cu's wc_f32_to_e4m3.
-__host__ __device__ __forceinline__ u32 wc_ct_e4m3(float f) {
-    u32 bits = wc_ct_bits(f);
-    u32 sign = (bits >> 24) & 0x80u;
-    u32 a = bits & 0x7FFFFFFFu;
-    if (a > 0x7F800000u) {
-        return sign | 0x7Fu;
-    }
-    a = a < 0x43E00000u ? a : 0x43E00000u;
-    int code;
-    if (a < 0x3C800000u) {
-        code = (int) rintf(wc_ct_float(a) * 512.0f);
-    } else {
-        u32 r = a + 0x7FFFFu + ((a >> 20) & 1u);
-        code = (int) (r >> 20) - ((127 - 7) << 3);
-    }
-    return sign | (u32) code;
+    float s = wc_ct_in(sd, wc_hd_div(wc_ct_in(sd, m), halfRange));
+    return wc_java_max(s, 1.1920928955078125e-7f); // Math.ulp(1f) = 2^-23
 }
 
 // CompressedTensorsMath.quantizeInt with qmax = 2^(bits-1) - 1, qmin = -2^(bits-1).
 __host__ __device__ __forceinline__ int wc_ct_int(int sd, float x, float scale, int bits) {
-    float v = wc_ct_in(sd, wc_ct_div(wc_ct_in(sd, x), scale));
+    float v = wc_ct_in(sd, wc_hd_div(wc_ct_in(sd, x), scale));
     float qmax = (float) ((1 << (bits - 1)) - 1);
-    v = wc_ct_jmax(-qmax - 1.0f, wc_ct_jmin(qmax, v));
+    v = wc_java_max(-qmax - 1.0f, wc_java_min(qmax, v));
     return v != v ? 0 : (int) rintf(v); // Java's (int) NaN is 0
 }
 
 // The stored byte of one value (FP8 or int8).
 __host__ __device__ __forceinline__ u32 wc_ct_byte(int kind, int sd, float x, float scale) {
     if (kind == WC_CT_FP8) {
-        return wc_ct_e4m3(wc_ct_in(sd, wc_ct_div(wc_ct_in(sd, x), scale)));
+        return wc_hd_f32_to_e4m3(wc_ct_in(sd, wc_hd_div(wc_ct_in(sd, x), scale)));
     }
     return (u32) wc_ct_int(sd, x, scale, 8) & 0xFFu;
 }
@@ -159,14 +77,14 @@ __device__ __forceinline__ float wc_ct_amax(const float* __restrict__ p, int n, 
     if (vec) {
         for (int j = 4 * i; j < n; j += 4 * step) {
             float4 v = *reinterpret_cast<const float4*>(p + j);
-            m = wc_ct_jmax(m, fabsf(v.x));
-            m = wc_ct_jmax(m, fabsf(v.y));
-            m = wc_ct_jmax(m, fabsf(v.z));
-            m = wc_ct_jmax(m, fabsf(v.w));
+            m = wc_java_max(m, fabsf(v.x));
+            m = wc_java_max(m, fabsf(v.y));
+            m = wc_java_max(m, fabsf(v.z));
+            m = wc_java_max(m, fabsf(v.w));
         }
     } else {
         for (int j = i; j < n; j += step) {
-            m = wc_ct_jmax(m, fabsf(p[j]));
+            m = wc_java_max(m, fabsf(p[j]));
         }
     }
     return m;
@@ -174,7 +92,7 @@ __device__ __forceinline__ float wc_ct_amax(const float* __restrict__ p, int n, 
 
 __device__ __forceinline__ float wc_ct_warp_max(float m) {
     for (int d = 16; d > 0; d >>= 1) {
-        m = wc_ct_jmax(m, __shfl_xor_sync(0xFFFFFFFFu, m, d));
+        m = wc_java_max(m, __shfl_xor_sync(0xFFFFFFFFu, m, d));
     }
     return m;
 }
@@ -208,7 +126,7 @@ wc_ct_encode(const float* __restrict__ x, u8* __restrict__ out, float* __restric
         if (threadIdx.x == 0) {
             m = s_warp[0];
             for (int i = 1; i < WC_CT_WARPS; i++) {
-                m = wc_ct_jmax(m, s_warp[i]);
+                m = wc_java_max(m, s_warp[i]);
             }
             float s = wc_ct_scale(sd, m, halfRange);
             s_scale[0] = s;

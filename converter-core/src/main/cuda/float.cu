@@ -1,6 +1,7 @@
 // Element types: F16, BF16, F8_E4M3, F8_E5M2. Mirrors io.weightcast.core.codec.{Fp16,Bf16,Fp8} and the
 // scalar codecs F16Scalar, Bf16Scalar, F8E4M3Scalar, F8E5M2Scalar. One thread per element, coalesced.
 #include "common.cuh"
+#include "portable.cuh"
 
 // Bf16.fromFloat: NaN -> (bits>>>16)|0x40, else round to nearest even.
 __device__ __forceinline__ u16 wc_f32_to_bf16(float f) {
@@ -9,25 +10,6 @@ __device__ __forceinline__ u16 wc_f32_to_bf16(float f) {
         return (u16) ((bits >> 16) | 0x40u);
     }
     return (u16) ((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
-}
-
-// Fp8.e4m3FromFloat (saturating, RNE, NaN -> 0x7F|sign).
-__device__ __forceinline__ u8 wc_f32_to_e4m3(float f) {
-    u32 bits = __float_as_uint(f);
-    u32 sign = (bits >> 24) & 0x80u;
-    u32 a = bits & 0x7FFFFFFFu;
-    if (a > 0x7F800000u) {
-        return (u8) (sign | 0x7Fu);
-    }
-    a = a < 0x43E00000u ? a : 0x43E00000u;
-    int code;
-    if (a < 0x3C800000u) {
-        code = (int) rintf(__uint_as_float(a) * 512.0f);
-    } else {
-        u32 r = a + 0x7FFFFu + ((a >> 20) & 1u);
-        code = (int) (r >> 20) - ((127 - 7) << 3);
-    }
-    return (u8) (sign | (u32) code);
 }
 
 // Fp8.e5m2FromFloat (saturating, RNE, NaN -> 0x7F|sign).
@@ -47,20 +29,6 @@ __device__ __forceinline__ u8 wc_f32_to_e5m2(float f) {
         code = (int) (r >> 21) - ((127 - 15) << 2);
     }
     return (u8) (sign | (u32) code);
-}
-
-// Fp8.e4m3Compute.
-__device__ __forceinline__ float wc_e4m3_to_f32(u32 b) {
-    u32 sign = (b & 0x80u) << 24;
-    u32 e = (b >> 3) & 15u;
-    u32 m = b & 7u;
-    if ((b & 0x7Fu) == 0x7Fu) {
-        return __uint_as_float(sign | 0x7FC00000u);
-    }
-    if (e == 0) {
-        return __uint_as_float(sign | __float_as_uint((float) m * 0.001953125f)); // m * 2^-9
-    }
-    return __uint_as_float(sign | ((e + 120u) << 23) | (m << 20));
 }
 
 extern "C" __global__ void wc_encode_f16(const float* __restrict__ x, u8* __restrict__ y, long long n) {
@@ -98,14 +66,14 @@ extern "C" __global__ void wc_decode_bf16(const u8* __restrict__ x, float* __res
 extern "C" __global__ void wc_encode_f8_e4m3(const float* __restrict__ x, u8* __restrict__ y, long long n) {
     WC_ELEMENTWISE_BOUNDS
     for (int i = threadIdx.x; i < ne; i += blockDim.x) {
-        y[e0 + i] = wc_f32_to_e4m3(x[e0 + i]);
+        y[e0 + i] = wc_hd_f32_to_e4m3(x[e0 + i]);
     }
 }
 
 extern "C" __global__ void wc_decode_f8_e4m3(const u8* __restrict__ x, float* __restrict__ y, long long n) {
     WC_ELEMENTWISE_BOUNDS
     for (int i = threadIdx.x; i < ne; i += blockDim.x) {
-        y[e0 + i] = wc_e4m3_to_f32(x[e0 + i]);
+        y[e0 + i] = wc_hd_e4m3_to_f32(x[e0 + i]);
     }
 }
 

@@ -5,104 +5,21 @@
 //   scale = m > 0 ? fl(fl(1 / m) * 448) : 1          (a NaN m fails "m > 0": scale 1, whatever its payload)
 //   inv   = fl(1 / scale)                              (weight_scale_inv)
 //   q     = e4m3(x * scale)                            (saturating, RNE; NaN -> 0x7F|sign)
-// x * scale follows x86's NaN rules (wc_fp8b_mul): inf * 0 and 0 * inf give 0xFFC00000, whose sign bit makes the
+// x * scale follows x86's NaN rules (wc_hd_mul): inf * 0 and 0 * inf give 0xFFC00000, whose sign bit makes the
 // code 0xFF, and a NaN x keeps its sign; so every byte matches the CPU, NaN and inf tiles included, and no tile has
 // to go back to the CPU. The max reduction is order-free for the same reasons.
 //
 // The per-element math is __host__ __device__ (with host bit casts) so that it can be checked against the Java
 // reference on a machine without a GPU (nvcc -x cu -fmad=false, host code only).
 #include "common.cuh"
-#include <string.h>
+#include "portable.cuh"
 
 #define WC_FP8B_THREADS 256 // threads per CTA; one CTA per tile
 #define WC_FP8B_WARPS 8
 
-__host__ __device__ __forceinline__ u32 wc_fp8b_bits(float f) {
-#ifdef __CUDA_ARCH__
-    return __float_as_uint(f);
-#else
-    u32 u;
-    memcpy(&u, &f, 4);
-    return u;
-#endif
-}
-
-__host__ __device__ __forceinline__ float wc_fp8b_float(u32 u) {
-#ifdef __CUDA_ARCH__
-    return __uint_as_float(u);
-#else
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-#endif
-}
-
-// Math.max(a, b)
-__host__ __device__ __forceinline__ float wc_fp8b_jmax(float a, float b) {
-    if (a != a) {
-        return a;
-    }
-    if (b != b) {
-        return b;
-    }
-    if (a == 0.0f && b == 0.0f && (wc_fp8b_bits(a) & 0x80000000u) != 0) {
-        return b;
-    }
-    return a >= b ? a : b;
-}
-
-// a * b with x86's NaN rules (common.cuh's wc_mul, host-callable): a NaN operand comes back quietened (a first),
-// an invalid product (0 * inf) is the default NaN 0xFFC00000.
-__host__ __device__ __forceinline__ float wc_fp8b_mul(float a, float b) {
-    float r = a * b;
-    if (r == r) {
-        return r;
-    }
-    if (a != a) {
-        return wc_fp8b_float(wc_fp8b_bits(a) | 0x00400000u);
-    }
-    if (b != b) {
-        return wc_fp8b_float(wc_fp8b_bits(b) | 0x00400000u);
-    }
-    return wc_fp8b_float(0xFFC00000u);
-}
-
-// Fp8.e4m3FromFloat (saturating, RNE, NaN -> 0x7F|sign); float.cu's wc_f32_to_e4m3.
-__host__ __device__ __forceinline__ u8 wc_fp8b_to_e4m3(float f) {
-    u32 bits = wc_fp8b_bits(f);
-    u32 sign = (bits >> 24) & 0x80u;
-    u32 a = bits & 0x7FFFFFFFu;
-    if (a > 0x7F800000u) {
-        return (u8) (sign | 0x7Fu);
-    }
-    a = a < 0x43E00000u ? a : 0x43E00000u;
-    int code;
-    if (a < 0x3C800000u) {
-        code = (int) rintf(wc_fp8b_float(a) * 512.0f);
-    } else {
-        u32 r = a + 0x7FFFFu + ((a >> 20) & 1u);
-        code = (int) (r >> 20) - ((127 - 7) << 3);
-    }
-    return (u8) (sign | (u32) code);
-}
-
-// Fp8.e4m3ToFloat; float.cu's wc_e4m3_to_f32.
-__host__ __device__ __forceinline__ float wc_fp8b_from_e4m3(u32 b) {
-    u32 sign = (b & 0x80u) << 24;
-    u32 e = (b >> 3) & 15u;
-    u32 m = b & 7u;
-    if ((b & 0x7Fu) == 0x7Fu) {
-        return wc_fp8b_float(sign | 0x7FC00000u);
-    }
-    if (e == 0) {
-        return wc_fp8b_float(sign | wc_fp8b_bits((float) m * 0.001953125f)); // m * 2^-9
-    }
-    return wc_fp8b_float(sign | ((e + 120u) << 23) | (m << 20));
-}
-
 // The value a weight contributes: in TRANSFORMERS mode rounded to e4m3 first (the loader's cast).
 __host__ __device__ __forceinline__ float wc_fp8b_value(float w, int transformers) {
-    return transformers ? wc_fp8b_from_e4m3(wc_fp8b_to_e4m3(w)) : w;
+    return transformers ? wc_hd_e4m3_to_f32(wc_hd_f32_to_e4m3(w)) : w;
 }
 
 // (1f / m) * Fp8.E4M3_MAX, or 1 unless m > 0.
@@ -111,7 +28,7 @@ __host__ __device__ __forceinline__ float wc_fp8b_scale(float m) {
 }
 
 __host__ __device__ __forceinline__ u32 wc_fp8b_code(float w, float scale, int transformers) {
-    return wc_fp8b_to_e4m3(wc_fp8b_mul(wc_fp8b_value(w, transformers), scale));
+    return wc_hd_f32_to_e4m3(wc_hd_mul(wc_fp8b_value(w, transformers), scale));
 }
 
 // One CTA per tile of a band of rows x cols row-major f32 values; tiles are blockM x blockN, the last row and
@@ -137,19 +54,19 @@ wc_fp8_block_encode(const float* __restrict__ x, u8* __restrict__ q, float* __re
         if (vec) {
             for (int c = 4 * lane; c < w; c += 128) {
                 float4 v = *reinterpret_cast<const float4*>(xr + c);
-                m = wc_fp8b_jmax(m, fabsf(wc_fp8b_value(v.x, transformers)));
-                m = wc_fp8b_jmax(m, fabsf(wc_fp8b_value(v.y, transformers)));
-                m = wc_fp8b_jmax(m, fabsf(wc_fp8b_value(v.z, transformers)));
-                m = wc_fp8b_jmax(m, fabsf(wc_fp8b_value(v.w, transformers)));
+                m = wc_java_max(m, fabsf(wc_fp8b_value(v.x, transformers)));
+                m = wc_java_max(m, fabsf(wc_fp8b_value(v.y, transformers)));
+                m = wc_java_max(m, fabsf(wc_fp8b_value(v.z, transformers)));
+                m = wc_java_max(m, fabsf(wc_fp8b_value(v.w, transformers)));
             }
         } else {
             for (int c = lane; c < w; c += 32) {
-                m = wc_fp8b_jmax(m, fabsf(wc_fp8b_value(xr[c], transformers)));
+                m = wc_java_max(m, fabsf(wc_fp8b_value(xr[c], transformers)));
             }
         }
     }
     for (int d = 16; d > 0; d >>= 1) {
-        m = wc_fp8b_jmax(m, __shfl_xor_sync(0xFFFFFFFFu, m, d));
+        m = wc_java_max(m, __shfl_xor_sync(0xFFFFFFFFu, m, d));
     }
     __shared__ float wm[WC_FP8B_WARPS];
     if (lane == 0) {
@@ -158,7 +75,7 @@ wc_fp8_block_encode(const float* __restrict__ x, u8* __restrict__ q, float* __re
     __syncthreads();
     m = wm[0];
     for (int i = 1; i < WC_FP8B_WARPS; i++) {
-        m = wc_fp8b_jmax(m, wm[i]);
+        m = wc_java_max(m, wm[i]);
     }
     const float scale = wc_fp8b_scale(m);
     if (threadIdx.x == 0) {

@@ -12,43 +12,9 @@
 // The per-element math is __host__ __device__ (host bit casts) so that it can be checked against the Java
 // reference on a machine without a GPU (nvcc -x cu -fmad=false, host code only).
 #include "common.cuh"
-#include <string.h>
+#include "portable.cuh"
 
 #define WC_HFD_THREADS 256 // threads per CTA, one element each
-
-__host__ __device__ __forceinline__ float wc_hfd_float(u32 u) {
-#ifdef __CUDA_ARCH__
-    return __uint_as_float(u);
-#else
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-#endif
-}
-
-__host__ __device__ __forceinline__ u32 wc_hfd_bits(float f) {
-#ifdef __CUDA_ARCH__
-    return __float_as_uint(f);
-#else
-    u32 u;
-    memcpy(&u, &f, 4);
-    return u;
-#endif
-}
-
-// Fp8.e4m3Compute (exact: m * 2^-9 is a small subnormal-free float).
-__host__ __device__ __forceinline__ float wc_hfd_e4m3(u32 b) {
-    u32 sign = (b & 0x80u) << 24;
-    u32 e = (b >> 3) & 15u;
-    u32 m = b & 7u;
-    if ((b & 0x7Fu) == 0x7Fu) {
-        return wc_hfd_float(sign | 0x7FC00000u);
-    }
-    if (e == 0) {
-        return wc_hfd_float(sign | wc_hfd_bits((float) m * 0x1p-9f));
-    }
-    return wc_hfd_float(sign | ((e + 120u) << 23) | (m << 20));
-}
 
 // Bnb.dequantize4: quantMap[code] * absmax[e / blocksize]; the high nibble is the even element.
 // in: packed bytes from byte first / 2; a: absmax from block first / blocksize; b: the 16 quant_map values.
@@ -85,7 +51,7 @@ __host__ __device__ __forceinline__ float wc_hfd_fp8_block_at(const u8* in, cons
     long long col = e - row * cols;
     long long s = wc_hfd_tile_row(row, rows, bm, tileRows) * tilesPerRow + col / bn;
     long long s0 = wc_hfd_tile_row(first / cols, rows, bm, tileRows) * tilesPerRow;
-    return wc_hfd_e4m3(in[e - first]) * a[s - s0];
+    return wc_hd_e4m3_to_f32(in[e - first]) * a[s - s0];
 }
 
 // CompressedTensorsReader, pack-quantized: CompressedTensorsMath.unpack(word, c % per, bits) * s[r * groups + c / gs].
@@ -114,7 +80,7 @@ __host__ __device__ __forceinline__ float wc_hfd_ct_plain_at(const u8* in, const
     long long r = e / cols;
     long long si = r * groups + (e - r * cols) / gs - (first / cols) * groups;
     u32 byte = in[e - first];
-    float q = fp8 ? wc_hfd_e4m3(byte) : (float) (signed char) byte;
+    float q = fp8 ? wc_hd_e4m3_to_f32(byte) : (float) (signed char) byte;
     float z = zMode == 0 ? 0.0f : zMode == 1 ? b[0] : b[si];
     return (q - z) * a[si];
 }
@@ -136,7 +102,7 @@ __host__ __device__ __forceinline__ float wc_hfd_ct_plain_at(const u8* in, const
     }
 
 WC_HFD_KERNEL(wc_hfd_bnb4, wc_hfd_bnb4_at(in, a, b, first, e, p0))
-WC_HFD_KERNEL(wc_hfd_int8, wc_hfd_int8_at(in, a, first, e, p0, wc_hfd_float((u32) p1)))
+WC_HFD_KERNEL(wc_hfd_int8, wc_hfd_int8_at(in, a, first, e, p0, wc_hd_float((u32) p1)))
 WC_HFD_KERNEL(wc_hfd_fp8_block, wc_hfd_fp8_block_at(in, a, first, e, p0, p1, p2, p3))
 WC_HFD_KERNEL(wc_hfd_ct_packed, wc_hfd_ct_packed_at(in, a, first, e, p0, p1, (int) p2, p3, p4))
 WC_HFD_KERNEL(wc_hfd_ct_plain, wc_hfd_ct_plain_at(in, a, b, first, e, p0, p1, p2, (int) p3, (int) p4))
