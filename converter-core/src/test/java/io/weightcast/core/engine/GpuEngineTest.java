@@ -59,12 +59,7 @@ class GpuEngineTest {
                 + "): GPU tests run on a GPU machine through scripts/gpu-suite.sh");
         for (DType source : new DType[] {DType.F32, DType.F16, DType.BF16}) {
             ConversionPlan plan = plan(source);
-            CollectingSink cpu = new CollectingSink();
-            CollectingSink gpu = new CollectingSink();
-            new ConversionEngine(new EngineOptions(3, 1 << 16, 1 << 24)).run(plan, cpu, ProgressListener.NONE);
-            new ConversionEngine(new EngineOptions(3, 1 << 16, 1 << 24, DeviceChoice.parse("cuda")))
-                    .run(plan, gpu, ProgressListener.NONE);
-            assertThat(gpu.bytes.toByteArray()).as("from " + source).isEqualTo(cpu.bytes.toByteArray());
+            assertGpuBytesEqualCpu(plan, 3, "from " + source);
         }
     }
 
@@ -94,12 +89,7 @@ class GpuEngineTest {
         assertThat(jobs).isNotEmpty();
         assumeTrue(CudaRuntime.available(), () -> "no CUDA device (" + CudaRuntime.unavailableReason()
                 + "): GPU tests run on a GPU machine through scripts/gpu-suite.sh");
-        CollectingSink cpu = new CollectingSink();
-        CollectingSink gpu = new CollectingSink();
-        new ConversionEngine(new EngineOptions(3, 1 << 16, 1 << 24)).run(plan, cpu, ProgressListener.NONE);
-        new ConversionEngine(new EngineOptions(3, 1 << 16, 1 << 24, DeviceChoice.parse("cuda")))
-                .run(plan, gpu, ProgressListener.NONE);
-        assertThat(gpu.bytes.toByteArray()).isEqualTo(cpu.bytes.toByteArray());
+        assertGpuBytesEqualCpu(plan, 3, "bytes");
     }
 
     /**
@@ -115,12 +105,7 @@ class GpuEngineTest {
         ConversionPlan plan = plan(DType.F16);
         long[] before = devices.stream().mapToLong(CudaDevice::elementsTranscoded)
                 .toArray();
-        CollectingSink cpu = new CollectingSink();
-        CollectingSink gpu = new CollectingSink();
-        new ConversionEngine(new EngineOptions(4, 1 << 16, 1 << 24)).run(plan, cpu, ProgressListener.NONE);
-        new ConversionEngine(new EngineOptions(4, 1 << 16, 1 << 24, DeviceChoice.parse("cuda")))
-                .run(plan, gpu, ProgressListener.NONE);
-        assertThat(gpu.bytes.toByteArray()).isEqualTo(cpu.bytes.toByteArray());
+        assertGpuBytesEqualCpu(plan, 4, "bytes");
         for (int d = 0; d < devices.size(); d++) {
             assertThat(devices.get(d).elementsTranscoded() - before[d]).as("elements converted on " + devices.get(d))
                     .isPositive();
@@ -158,12 +143,17 @@ class GpuEngineTest {
         assertThat(jobs).allMatch(ChunkConverter::gpuEncodable).noneMatch(ChunkConverter::gpuCapable);
         assumeTrue(CudaRuntime.available(), () -> "no CUDA device (" + CudaRuntime.unavailableReason()
                 + "): GPU tests run on a GPU machine through scripts/gpu-suite.sh");
+        assertGpuBytesEqualCpu(plan, 3, "bytes");
+    }
+
+    /** Runs the plan on the CPU and on every GPU ({@code --device cuda}) with the same options; same bytes. */
+    private static void assertGpuBytesEqualCpu(ConversionPlan plan, int threads, String what) throws Exception {
         CollectingSink cpu = new CollectingSink();
         CollectingSink gpu = new CollectingSink();
-        new ConversionEngine(new EngineOptions(3, 1 << 16, 1 << 24)).run(plan, cpu, ProgressListener.NONE);
-        new ConversionEngine(new EngineOptions(3, 1 << 16, 1 << 24, DeviceChoice.parse("cuda")))
+        new ConversionEngine(new EngineOptions(threads, 1 << 16, 1 << 24)).run(plan, cpu, ProgressListener.NONE);
+        new ConversionEngine(new EngineOptions(threads, 1 << 16, 1 << 24, DeviceChoice.parse("cuda")))
                 .run(plan, gpu, ProgressListener.NONE);
-        assertThat(gpu.bytes.toByteArray()).isEqualTo(cpu.bytes.toByteArray());
+        assertThat(gpu.bytes.toByteArray()).as(what).isEqualTo(cpu.bytes.toByteArray());
     }
 
     private static ConversionPlan plan(DType source) {
