@@ -124,7 +124,9 @@ public final class Bnb {
             for (int i = start; i < end; i++) {
                 m = Math.max(m, Math.abs(src[off + i]));
             }
-            absmax[absOff + b] = m;
+            // A NaN maximum is stored as the canonical NaN: which NaN Math.max returns differs between the
+            // interpreter and C2's intrinsic, and the output must not change from run to run.
+            absmax[absOff + b] = m != m ? Float.NaN : m;
         }
     }
 
