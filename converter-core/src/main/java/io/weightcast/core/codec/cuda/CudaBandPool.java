@@ -4,85 +4,44 @@ import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemAllocHost;
 import static jcuda.driver.JCudaDriver.cuMemFree;
 import static jcuda.driver.JCudaDriver.cuMemFreeHost;
-import static jcuda.driver.JCudaDriver.cuStreamCreate;
-import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
-import jcuda.driver.CUstream;
-import jcuda.driver.CUstream_flags;
 
 /**
- * The buffers of the band launchers of the Hugging Face layouts ({@link CudaFp8Block},
- * {@link CudaCompressedTensors}), per device: a few {@link Slot slots}, each a stream with device buffers and their
- * pinned host twins for one band's input, main output and side floats (scales). The engine's workers encode bands
- * concurrently, each in a slot of its own, so one worker's host copies overlap another's transfers and kernels.
- * Buffers grow to the largest band seen and are kept for the life of the JVM (like {@link CudaDevice}'s lanes).
+ * The lanes of the band launchers of the Hugging Face layouts ({@link CudaFp8Block}, {@link CudaCompressedTensors},
+ * {@link CudaHfDecode}), per device: a {@link CudaStreamPool} of up to {@link #SLOTS} {@link Slot slots}, each a
+ * stream with device buffers and their pinned host twins for one band's input, main output and side floats
+ * (scales). The engine's workers encode bands concurrently, each in a slot of its own ({@link CudaStreamPool#use}:
+ * a band waits for its slot's stream piece by piece), so one worker's host copies overlap another's transfers and
+ * kernels. Buffers grow to the largest band seen and are kept for the life of the JVM (like {@link CudaDevice}'s
+ * lanes).
  */
 final class CudaBandPool {
 
     /** Slots per device at most: a worker beyond that waits for a free one. */
     static final int SLOTS = 4;
     private static final long GRAIN = 1 << 20; // buffers grow in whole MiB, so that bands of similar size reuse them
-    private static final Map<CudaDevice, CudaBandPool> POOLS = new ConcurrentHashMap<>();
+    private static final Map<CudaDevice, CudaStreamPool<Slot>> POOLS = new ConcurrentHashMap<>();
 
-    private final CudaDevice device;
-    private final LinkedBlockingQueue<Slot> free = new LinkedBlockingQueue<>();
-    private int created;
-
-    private CudaBandPool(CudaDevice device) {
-        this.device = device;
+    private CudaBandPool() {
     }
 
-    static CudaBandPool of(CudaDevice device) {
-        return POOLS.computeIfAbsent(device, CudaBandPool::new);
+    /** The device's slots; the device's context must be current when one is taken. */
+    static CudaStreamPool<Slot> of(CudaDevice device) {
+        return POOLS.computeIfAbsent(device, d -> new CudaStreamPool<>(SLOTS, Slot::new));
     }
 
-    /** A free slot (created on demand up to {@link #SLOTS}); the device's context must be current. */
-    Slot acquire() {
-        Slot s = free.poll();
-        if (s != null) {
-            return s;
-        }
-        synchronized (this) {
-            if (created < SLOTS) {
-                created++;
-                return new Slot();
-            }
-        }
-        try {
-            return free.take();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for a CUDA slot on " + device, e);
-        }
-    }
-
-    /** Gives a slot back; after a failure its stream is drained first so that no copy lands in a reused buffer. */
-    void release(Slot s, boolean ok) {
-        if (!ok) {
-            try {
-                cuStreamSynchronize(s.stream);
-            } catch (RuntimeException ignored) {
-                // the original failure is what the caller reports
-            }
-        }
-        free.add(s);
-    }
-
-    /** A stream and its buffers. */
-    static final class Slot {
-        final CUstream stream = new CUstream();
+    /** A stream and its buffers (allocated by their first {@link Buffer#ensure}). */
+    static final class Slot extends CudaStreamPool.Lane {
         final Buffer in = new Buffer();
         final Buffer out = new Buffer();
         final Buffer side = new Buffer();
 
         private Slot() {
-            cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING);
         }
     }
 

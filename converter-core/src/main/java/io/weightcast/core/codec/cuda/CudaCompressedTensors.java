@@ -65,10 +65,7 @@ public final class CudaCompressedTensors implements CompressedTensorsRowEncoder 
         }
         int rowsPerPiece = Math.max(1, CHUNK / cols);
         device.makeCurrent();
-        CudaBandPool pool = CudaBandPool.of(device);
-        CudaBandPool.Slot s = pool.acquire();
-        boolean ok = false;
-        try {
+        CudaBandPool.of(device).use(s -> {
             for (int r0 = 0; r0 < rows; r0 += rowsPerPiece) {
                 int h = Math.min(rowsPerPiece, rows - r0);
                 long m = (long) h * cols;
@@ -91,10 +88,7 @@ public final class CudaCompressedTensors implements CompressedTensorsRowEncoder 
                     MemorySegment.copy(s.side.hostSeg, ValueLayout.JAVA_FLOAT, 0, scales, so + r0 * spr, h * spr);
                 }
             }
-            ok = true;
-        } finally {
-            pool.release(s, ok);
-        }
+        });
     }
 
     /**

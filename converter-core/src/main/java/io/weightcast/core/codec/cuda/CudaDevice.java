@@ -13,8 +13,6 @@ import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
-import static jcuda.driver.JCudaDriver.cuStreamCreate;
-import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
 import io.weightcast.core.codec.Codec;
 import io.weightcast.formats.tensor.DType;
@@ -23,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import jcuda.Pointer;
@@ -34,7 +31,6 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUstream;
-import jcuda.driver.CUstream_flags;
 
 /**
  * One CUDA device: its primary context, the PTX modules loaded into it (once, on first use), and a pool of
@@ -64,11 +60,14 @@ public final class CudaDevice {
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, CUmodule> modules = new HashMap<>();
     private final Map<String, CUfunction> functions = new HashMap<>();
-    private final LinkedBlockingQueue<Lane> freeLanes = new LinkedBlockingQueue<>();
-    private final int maxLanes = Math.max(1, Integer.getInteger(LANES_PROPERTY, DEFAULT_LANES));
-    private int lanesCreated;
+    private final CudaStreamPool<Lane> lanes = new CudaStreamPool<>(lanesPerDevice(), Lane::new);
     /** Elements that went through {@link #transcode} here: shows how the engine spread the work over devices. */
     private final AtomicLong elementsTranscoded = new AtomicLong();
+
+    /** Streams per device at most for each pool of lanes: property {@value #LANES_PROPERTY}, at least 1. */
+    static int lanesPerDevice() {
+        return Math.max(1, Integer.getInteger(LANES_PROPERTY, DEFAULT_LANES));
+    }
 
     CudaDevice(int ordinal) {
         this.ordinal = ordinal;
@@ -203,8 +202,7 @@ public final class CudaDevice {
     }
 
     /** A stream with its pinned host buffers and device buffers, sized for {@link #LANE_ELEMENTS} elements. */
-    private static final class Lane {
-        final CUstream stream = new CUstream();
+    private static final class Lane extends CudaStreamPool.Lane {
         final Pointer hostIn = new Pointer();
         final Pointer hostOut = new Pointer();
         final MemorySegment hostInSeg;
@@ -217,14 +215,8 @@ public final class CudaDevice {
         final MemorySegment hostFlagsSeg;
         CUdeviceptr devQw;
         long devQwBytes;
-        MemorySegment pendingDst;
-        long pendingOffset;
-        long pendingBytes;
-        /** Blocks flagged by a searching kernel are re-encoded on the CPU by this, once the output is copied. */
-        Runnable pendingFixup;
 
         Lane() {
-            cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING);
             cuMemAllocHost(hostIn, LANE_BYTES);
             cuMemAllocHost(hostOut, LANE_BYTES);
             hostInSeg = MemorySegment.ofBuffer(hostIn.getByteBuffer(0, LANE_BYTES));
@@ -250,57 +242,6 @@ public final class CudaDevice {
             }
             jcuda.driver.JCudaDriver.cuMemcpyHtoD(devQw, Pointer.to(qw), bytes);
             return devQw;
-        }
-
-        /** Waits for the lane's work and copies its pending output to its destination. */
-        void finish() {
-            cuStreamSynchronize(stream);
-            if (pendingDst != null) {
-                MemorySegment.copy(hostOutSeg, 0, pendingDst, pendingOffset, pendingBytes);
-                pendingDst = null;
-                if (pendingFixup != null) {
-                    Runnable r = pendingFixup;
-                    pendingFixup = null;
-                    r.run();
-                }
-            }
-        }
-
-        void abandon() {
-            pendingDst = null;
-            pendingFixup = null;
-            try {
-                cuStreamSynchronize(stream);
-            } catch (RuntimeException ignored) {
-                // the original failure is what the caller reports
-            }
-        }
-    }
-
-    private Lane acquireLane(boolean wait) {
-        Lane l = freeLanes.poll();
-        if (l != null) {
-            return l;
-        }
-        synchronized (freeLanes) {
-            if (lanesCreated < maxLanes) {
-                lanesCreated++;
-                try {
-                    return new Lane();
-                } catch (RuntimeException | Error e) {
-                    lanesCreated--;
-                    throw e;
-                }
-            }
-        }
-        if (!wait) {
-            return null;
-        }
-        try {
-            return freeLanes.take();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for a CUDA stream", e);
         }
     }
 
@@ -350,60 +291,40 @@ public final class CudaDevice {
         CudaKernels.Kernel encode = to == DType.F32 ? null : CudaKernels.encoder(to);
         elementsTranscoded.addAndGet(count);
         makeCurrent();
-        Lane first = acquireLane(true);
-        Lane second = count > LANE_ELEMENTS ? acquireLane(false) : null;
-        Lane[] use = second == null ? new Lane[] {first} : new Lane[] {first, second};
-        boolean ok = false;
-        try {
-            int k = 0;
-            for (long done = 0; done < count; done += LANE_ELEMENTS, k++) {
-                long n = Math.min(LANE_ELEMENTS, count - done);
-                Lane lane = use[k % use.length];
-                lane.finish();
-                long inBytes = from.byteSize(n);
-                long outBytes = to.byteSize(n);
-                MemorySegment.copy(src, srcOffset + from.byteSize(done), lane.hostInSeg, 0, inBytes);
-                cuMemcpyHtoDAsync(lane.devIn, lane.hostIn, inBytes, lane.stream);
-                CUdeviceptr f32 = lane.devIn;
-                if (decode != null) {
-                    launch(decode, n / from.blockSize(), lane.devIn, lane.devF32, lane.stream);
-                    f32 = lane.devF32;
-                }
-                CUdeviceptr out = f32;
-                long nb = n / to.blockSize();
-                if (encode != null && encode.searching()) {
-                    CUdeviceptr qw = importance == null ? null : lane.importance(importance);
-                    int rowBlocks = importance == null ? 1 : rowLength / to.blockSize();
-                    int colBlock0 = importance == null ? 0
-                            : (int) (((firstColumn + done) % rowLength) / to.blockSize());
-                    launchSearching(encode, nb, f32, lane.devOut, qw, rowBlocks, colBlock0, lane.devFlags,
-                            lane.stream);
-                    jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync(lane.hostFlags, lane.devFlags, nb, lane.stream);
-                    long firstElement = done;
-                    lane.pendingFixup = () -> cpuFixup(lane.hostFlagsSeg, nb, from, src, srcOffset, to, dst,
-                            dstOffset, firstElement, importance, rowLength, firstColumn);
-                    out = lane.devOut;
-                } else if (encode != null) {
-                    launch(encode, nb, f32, lane.devOut, lane.stream);
-                    out = lane.devOut;
-                }
-                cuMemcpyDtoHAsync(lane.hostOut, out, outBytes, lane.stream);
-                lane.pendingDst = dst;
-                lane.pendingOffset = dstOffset + to.byteSize(done);
-                lane.pendingBytes = outBytes;
+        lanes.run(count, LANE_ELEMENTS, (lane, done, n) -> {
+            long inBytes = from.byteSize(n);
+            long outBytes = to.byteSize(n);
+            MemorySegment.copy(src, srcOffset + from.byteSize(done), lane.hostInSeg, 0, inBytes);
+            cuMemcpyHtoDAsync(lane.devIn, lane.hostIn, inBytes, lane.stream);
+            CUdeviceptr f32 = lane.devIn;
+            if (decode != null) {
+                launch(decode, n / from.blockSize(), lane.devIn, lane.devF32, lane.stream);
+                f32 = lane.devF32;
             }
-            for (int i = 0; i < use.length; i++) {
-                use[(k + i) % use.length].finish();
+            CUdeviceptr out = f32;
+            long nb = n / to.blockSize();
+            boolean searching = encode != null && encode.searching();
+            if (searching) {
+                CUdeviceptr qw = importance == null ? null : lane.importance(importance);
+                int rowBlocks = importance == null ? 1 : rowLength / to.blockSize();
+                int colBlock0 = importance == null ? 0 : (int) (((firstColumn + done) % rowLength) / to.blockSize());
+                launchSearching(encode, nb, f32, lane.devOut, qw, rowBlocks, colBlock0, lane.devFlags, lane.stream);
+                jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync(lane.hostFlags, lane.devFlags, nb, lane.stream);
+                out = lane.devOut;
+            } else if (encode != null) {
+                launch(encode, nb, f32, lane.devOut, lane.stream);
+                out = lane.devOut;
             }
-            ok = true;
-        } finally {
-            for (Lane l : use) {
-                if (!ok) {
-                    l.abandon();
+            cuMemcpyDtoHAsync(lane.hostOut, out, outBytes, lane.stream);
+            long dstAt = dstOffset + to.byteSize(done);
+            lane.pending = () -> {
+                MemorySegment.copy(lane.hostOutSeg, 0, dst, dstAt, outBytes);
+                if (searching) { // the blocks the kernel flagged, re-encoded on the CPU over the GPU's bytes
+                    cpuFixup(lane.hostFlagsSeg, nb, from, src, srcOffset, to, dst, dstOffset, done, importance,
+                            rowLength, firstColumn);
                 }
-                freeLanes.add(l);
-            }
-        }
+            };
+        });
     }
 
     /** Re-encodes, with the scalar codecs, the blocks of a sub-chunk starting at element {@code first} that the kernel flagged. */

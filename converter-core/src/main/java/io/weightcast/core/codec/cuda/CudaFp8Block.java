@@ -64,10 +64,7 @@ public final class CudaFp8Block {
         int tileRowsPerPiece = (int) Math.max(1, CHUNK / tileRow);
         int tilesPerRow = (cols + blockN - 1) / blockN;
         device.makeCurrent();
-        CudaBandPool pool = CudaBandPool.of(device);
-        CudaBandPool.Slot s = pool.acquire();
-        boolean ok = false;
-        try {
+        CudaBandPool.of(device).use(s -> {
             for (int r0 = 0; r0 < rows; r0 += tileRowsPerPiece * blockM) {
                 int h = (int) Math.min((long) tileRowsPerPiece * blockM, rows - r0);
                 long m = (long) h * cols;
@@ -86,10 +83,7 @@ public final class CudaFp8Block {
                 MemorySegment.copy(s.side.hostSeg, ValueLayout.JAVA_FLOAT, 0, inv,
                         invOffset + (r0 / blockM) * tilesPerRow, t);
             }
-            ok = true;
-        } finally {
-            pool.release(s, ok);
-        }
+        });
     }
 
     /**

@@ -43,10 +43,7 @@ public final class CudaHfDecode implements HfDecode.Kernel {
     @Override
     public boolean run(HfDecode w, HfDecode.Piece p, long first, int count, float[] dst, int off) {
         device.makeCurrent();
-        CudaBandPool pool = CudaBandPool.of(device);
-        CudaBandPool.Slot s = pool.acquire();
-        boolean ok = false;
-        try {
+        return CudaBandPool.of(device).call(s -> {
             long aAt = FLAG_BYTES;
             long bAt = aAt + align(4L * p.aLen());
             long sideBytes = bAt + 4L * p.bLen();
@@ -66,12 +63,8 @@ public final class CudaHfDecode implements HfDecode.Kernel {
             cuMemcpyDtoHAsync(s.side.host, s.side.dev, 4, s.stream);
             cuStreamSynchronize(s.stream);
             MemorySegment.copy(s.out.hostSeg, ValueLayout.JAVA_FLOAT, 0, dst, off, count);
-            boolean nan = s.side.hostSeg.get(ValueLayout.JAVA_INT, 0) != 0;
-            ok = true;
-            return nan;
-        } finally {
-            pool.release(s, ok);
-        }
+            return s.side.hostSeg.get(ValueLayout.JAVA_INT, 0) != 0; // the NaN flag
+        });
     }
 
     private static long align(long bytes) {
