@@ -157,7 +157,7 @@ public final class Bnb {
             long i = first + k;
             int b = packed.get(Layouts.BYTE, i >>> 1) & 0xFF;
             int q = (i & 1) == 0 ? b >>> 4 : b & 0xF;
-            dst[dstOffset + k] = quantMap[q] * absmax[(int) (i / blocksize)];
+            dst[dstOffset + k] = X86Float.mul(quantMap[q], absmax[(int) (i / blocksize)]); // a stored map may hold NaN
         }
     }
 

@@ -101,7 +101,7 @@ public final class Fp8BlockQuantizer {
             long col = e - row * cols;
             long matrix = row / rows;
             long s = (matrix * tileRows + (row - matrix * rows) / blockM) * tilesPerRow + col / blockN;
-            dst[dstOffset + i] = Fp8.e4m3ToFloat(q.get(Layouts.BYTE, e)) * scaleAt(inv, invType, s);
+            dst[dstOffset + i] = X86Float.mul(Fp8.e4m3ToFloat(q.get(Layouts.BYTE, e)), scaleAt(inv, invType, s));
         }
     }
 

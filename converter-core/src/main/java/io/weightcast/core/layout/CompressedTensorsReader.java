@@ -3,6 +3,7 @@ package io.weightcast.core.layout;
 import io.weightcast.core.codec.CompressedTensorsMath;
 import io.weightcast.core.codec.Fp8;
 import io.weightcast.core.codec.Layouts;
+import io.weightcast.core.codec.X86Float;
 import io.weightcast.core.codec.cuda.HfDecode;
 import io.weightcast.formats.tensor.DType;
 import io.weightcast.formats.tensor.MalformedFileException;
@@ -87,7 +88,7 @@ final class CompressedTensorsReader implements LayoutReader {
                                 int si = s.length == 1 ? 0 : (int) (r * groups + (i - r * cols) / gs);
                                 byte b = plain.data().get(Layouts.BYTE, i);
                                 float q = fp8 ? Fp8.e4m3ToFloat(b) : b;
-                                dst[off + k] = (q - (z == null ? 0 : z[z.length == 1 ? 0 : si])) * s[si];
+                                dst[off + k] = X86Float.mul(q - (z == null ? 0 : z[z.length == 1 ? 0 : si]), s[si]);
                             }
                         }, () -> HfDecode.ctPlain(plain.data(), fp8, s, z, cols, groups, gs))));
                 used.addAll(List.of(plain.name(), scale.name()));
