@@ -130,7 +130,7 @@ public final class LayoutEngine {
                 // counting its f32 input instead would let a single 64 MiB GPU band fill the default budget.
                 long bytes = Math.max(1, (long) Math.ceil((double) mainBytes * count / n));
                 submit(new Pending(e, encoder, count * bytesPerElement, bytes, workers.submit(() -> {
-                    float[] values = new float[count];
+                    float[] values = ChunkConverter.scratch(count); // per worker, reused: bands are up to 64 MiB
                     source.decode(first, count, values, 0);
                     return encoder.encodeBand(values, count, first);
                 }), start + per >= n));

@@ -26,7 +26,10 @@ public interface WeightEncoder {
      */
     long bandElements();
 
-    /** Encodes elements {@code [first, first + count)}; {@code values} may be overwritten. */
+    /**
+     * Encodes elements {@code [first, first + count)}; {@code values} may be overwritten, and must not be kept
+     * after the call (the engine reuses the array for the worker's next band).
+     */
     Band encodeBand(float[] values, int count, long first);
 
     /**

@@ -25,8 +25,8 @@ final class Passes {
     }
 
     /**
-     * As {@link #forEachChunk}, with the chunks decoded and visited in parallel (common fork-join pool), each with a
-     * buffer of its own: for visitors that only write their chunk's own slots (per-block statistics), whose result
+     * As {@link #forEachChunk}, with the chunks decoded and visited in parallel (common fork-join pool), each thread
+     * with a buffer of its own: for visitors that only write their chunk's own slots (per-block statistics), whose result
      * does not depend on the order. A first pass over a large weight then costs a fraction of a sequential one.
      */
     static void forEachChunkInParallel(ElementSource source, long elements, int granule, ChunkVisitor visitor) {
@@ -36,10 +36,13 @@ final class Passes {
             forEachChunk(source, elements, granule, visitor);
             return;
         }
+        // One buffer per worker thread, reused: a fresh 4 MiB array per chunk is a humongous G1 allocation, and a
+        // multi-GB weight made thousands of them.
+        ThreadLocal<float[]> buffers = ThreadLocal.withInitial(() -> new float[chunk]);
         java.util.stream.LongStream.range(0, chunks).parallel().forEach(c -> {
             long start = c * chunk;
             int count = (int) Math.min(chunk, elements - start);
-            float[] buf = new float[count];
+            float[] buf = buffers.get();
             source.decode(start, count, buf, 0);
             visitor.visit(buf, count, start);
         });
