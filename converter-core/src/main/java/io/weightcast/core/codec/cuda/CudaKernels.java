@@ -60,7 +60,8 @@ public final class CudaKernels {
      * {@code STAGED} stages blocks in shared memory, one thread per block; {@code UNSTAGED} reads from global memory,
      * one thread per block; {@code COOPERATIVE} stages and runs a super-block's sub-block searches on 8 threads;
      * {@code WARP} (Q4_K, Q5_K) does the same on 8 lanes of one warp with register-resident values and float levels
-     * (fewer instructions for the same bytes).
+     * (fewer instructions for the same bytes); for IQ4_NL and IQ4_XS, {@code WARP} runs one 32-value block a lane with
+     * register-resident values and a branch-free table {@code best_index} (iq4.cu).
      */
     public enum Variant {
         STAGED,
@@ -131,6 +132,8 @@ public final class CudaKernels {
     private static final int COOP_THREADS = 128; // WC_COOP_THREADS: 8 per super-block
     private static final int WARP_SB = 16; // WC_WARP_SB: super-blocks per CTA of the warp Q4_K/Q5_K encoders
     private static final int WARP_THREADS = 128; // WC_WARP_THREADS: 8 lanes per super-block
+    private static final int IQ4W_THREADS = 128; // WC_IQ4W_THREADS (iq4.cu): IQ4_NL blocks per CTA, a lane each
+    private static final int IQ4W_XS_SB = 16; // WC_IQ4W_XS_SB (iq4.cu): IQ4_XS super-blocks per CTA, 8 lanes each
     private static final int SEARCH_G = 64; // WC_SEARCH_G_THREADS: unstaged searching encoders, a block per thread
     private static final int Q1_0_BLOCKS = 64; // WC_Q1_0_BLOCKS (lowbit.cu): 128-value blocks (= threads) per CTA
     private static final int Q8_K_BLOCKS = 32; // WC_Q8_K_BLOCKS (kquant.cu): 256-value blocks staged per CTA
@@ -197,6 +200,10 @@ public final class CudaKernels {
         if (t == DType.Q4_K || t == DType.Q5_K) {
             enc.put(Variant.COOPERATIVE, new Kernel(module, "wc_encode_" + name + "_c", COOP_SB, COOP_THREADS, true));
             enc.put(Variant.WARP, new Kernel(module, "wc_encode_" + name + "_w", WARP_SB, WARP_THREADS, true));
+        }
+        if (t == DType.IQ4_NL || t == DType.IQ4_XS) {
+            int items = t == DType.IQ4_NL ? IQ4W_THREADS : IQ4W_XS_SB;
+            enc.put(Variant.WARP, new Kernel(module, "wc_encode_" + name + "_w", items, IQ4W_THREADS, true));
         }
         SPECS.put(t, new Spec(t, java.util.Collections.unmodifiableMap(enc), preferred(t),
                 new Kernel(module, "wc_decode_" + name, DEC_ITEMS, DEC_THREADS)));
