@@ -179,13 +179,13 @@ public final class CudaKernels {
         decodeOnly("iqgrid", DType.IQ1_M, "iq1_m");
     }
 
-    // Measured on an H200 (BENCHMARKS.md, bundles 65401e1, 1d31d4e): unstaged 1.2x, 2.4x and 1.26x faster than staged
-    // for Q6_K, IQ4_XS and Q2_K; warp 1.49x/1.56x faster than the best other variant for Q4_K/Q5_K (1.21x/1.25x with
-    // an imatrix); staged best (within 5 %) for Q3_K.
+    // Measured on an H200 (BENCHMARKS.md, bundles 65401e1, 1d31d4e, 186f581): unstaged 1.2x and 1.26x faster than
+    // staged for Q6_K and Q2_K; warp 1.49x/1.56x faster than the best other variant for Q4_K/Q5_K (1.21x/1.25x with
+    // an imatrix) and 19x for IQ4_NL/IQ4_XS (16-19x with an imatrix); staged best (within 5 %) for Q3_K.
     private static Variant preferred(DType t) {
         return switch (t) {
-            case Q6_K, IQ4_XS, Q2_K -> Variant.UNSTAGED;
-            case Q4_K, Q5_K -> Variant.WARP;
+            case Q6_K, Q2_K -> Variant.UNSTAGED;
+            case Q4_K, Q5_K, IQ4_NL, IQ4_XS -> Variant.WARP;
             default -> Variant.STAGED;
         };
     }
