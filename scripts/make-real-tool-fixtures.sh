@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Produces the folder that scripts/real-tool-check.sh loads with the real libraries on the GPU machine:
-# checkpoints written by ./weightcast from testdata/fixtures/hf/tiny-llama-bf16 (the bundled sample's model in
+# checkpoints written by ./weightcast from tiny-llama-bf16 (the bundled sample's model in
 # bfloat16), plus the reference input ids and logits (transformers' own forward pass on the f32 weights) and
 # transformers' own FP8 checkpoint for comparison. About 27 MB.
 #
@@ -8,7 +8,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:?usage: $0 OUT_DIR}"
-src="$root/testdata/fixtures/hf/tiny-llama-bf16"
+configs="$root/testdata/fixtures/hf/tiny-llama-bf16" # its config files; the weights are the sample cast to bf16
 sample="$root/testdata/sample/tiny-llama-f32"
 wc="$root/weightcast"
 if [ -e "$out" ] && [ -n "$(ls -A "$out" 2>/dev/null)" ]; then
@@ -20,9 +20,12 @@ out="$(cd "$out" && pwd)"
 recipes="$(mktemp -d)"
 trap 'rm -rf "$recipes"' EXIT
 
-# the source model (baseline for every comparison) and the reference forward pass
-cp -r "$src" "$out/src-bf16"
+# the source model (baseline for every comparison; what transformers' own tiny-llama-bf16 holds) and the reference
+# forward pass
+"$wc" convert "$sample" -o "$out/src-bf16/model.safetensors" --to safetensors --type BF16 -q
+cp "$configs"/*.json "$out/src-bf16/"
 chmod -R u+w "$out/src-bf16"
+src="$out/src-bf16"
 cp "$sample/reference_input_ids.npy" "$sample/reference_logits.npy" "$sample/reference_tokenization.json" "$out/"
 cp -r "$root/testdata/fixtures/hf/tiny-llama-fp8" "$out/transformers-fp8"
 chmod -R u+w "$out/transformers-fp8"
