@@ -1,9 +1,10 @@
 package io.weightcast.cli;
 
-import static io.weightcast.cli.StFixture.s;
+import static io.weightcast.formats.testing.StFixture.s;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.weightcast.formats.testing.StFixture;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -12,6 +12,7 @@ import io.weightcast.formats.ModelFiles;
 import io.weightcast.formats.tensor.DType;
 import io.weightcast.formats.tensor.ModelFile;
 import io.weightcast.formats.tensor.TensorView;
+import io.weightcast.formats.testing.StFixture;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -7,6 +7,7 @@ import io.weightcast.core.engine.EngineOptions;
 import io.weightcast.core.engine.ProgressListener;
 import io.weightcast.core.job.QuantizeService;
 import io.weightcast.formats.tensor.DType;
+import io.weightcast.formats.testing.StFixture;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,6 +1,6 @@
 package io.weightcast.core.layout;
 
-import static io.weightcast.core.layout.StFixture.s;
+import static io.weightcast.formats.testing.StFixture.s;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.weightcast.formats.ModelFiles;
 import io.weightcast.formats.tensor.DType;
 import io.weightcast.formats.tensor.ModelFile;
+import io.weightcast.formats.testing.StFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

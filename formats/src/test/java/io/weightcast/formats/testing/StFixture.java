@@ -1,4 +1,4 @@
-package io.weightcast.cli;
+package io.weightcast.formats.testing;
 
 import io.weightcast.formats.safetensors.SafetensorsWriter;
 import io.weightcast.formats.tensor.DType;
@@ -14,18 +14,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Builds small safetensors checkpoints byte by byte (written with our SafetensorsWriter) for reader tests. */
-final class StFixture {
+/**
+ * Builds small safetensors checkpoints byte by byte (written with our SafetensorsWriter) for reader tests; shared
+ * with the other modules' tests through this module's test jar.
+ */
+public final class StFixture {
     record T(DType dtype, long[] shape, byte[] bytes) { }
 
     private final Map<String, T> tensors = new LinkedHashMap<>();
 
-    StFixture put(String name, DType dt, long[] shape, byte[] bytes) {
+    public StFixture put(String name, DType dt, long[] shape, byte[] bytes) {
         tensors.put(name, new T(dt, shape, bytes));
         return this;
     }
 
-    StFixture f16(String name, long[] shape, float... v) {
+    public StFixture f16(String name, long[] shape, float... v) {
         ByteBuffer b = ByteBuffer.allocate(v.length * 2).order(ByteOrder.LITTLE_ENDIAN);
         for (float f : v) {
             short h = Float.floatToFloat16(f);
@@ -37,7 +40,7 @@ final class StFixture {
         return put(name, DType.F16, shape, b.array());
     }
 
-    StFixture f32(String name, long[] shape, float... v) {
+    public StFixture f32(String name, long[] shape, float... v) {
         ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         for (float f : v) {
             b.putFloat(f);
@@ -45,7 +48,7 @@ final class StFixture {
         return put(name, DType.F32, shape, b.array());
     }
 
-    StFixture u32(String name, long[] shape, int... v) {
+    public StFixture u32(String name, long[] shape, int... v) {
         ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         for (int x : v) {
             b.putInt(x);
@@ -54,7 +57,7 @@ final class StFixture {
     }
 
     /** Writes {@code folder/model.safetensors} and {@code folder/<name>} for each extra JSON file. */
-    Path write(Path folder, Map<String, String> metadata, Map<String, String> files) throws IOException {
+    public Path write(Path folder, Map<String, String> metadata, Map<String, String> files) throws IOException {
         Files.createDirectories(folder);
         List<TensorSpec> specs = new ArrayList<>();
         tensors.forEach((n, t) -> specs.add(new TensorSpec(n, t.shape(), t.dtype())));
@@ -70,7 +73,7 @@ final class StFixture {
         return folder;
     }
 
-    static long[] s(long... d) {
+    public static long[] s(long... d) {
         return d;
     }
 }
