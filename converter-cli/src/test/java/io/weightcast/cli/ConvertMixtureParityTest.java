@@ -52,7 +52,7 @@ class ConvertMixtureParityTest {
         var p = LlamaPeer.load();
         assumeTrue(p.isPresent(), () -> "llama peer unavailable: " + LlamaPeer.unavailableReason());
         peer = p.get();
-        bf16Checkpoint = CliRun.repoRoot().resolve("testdata/fixtures/hf/tiny-llama-bf16");
+        bf16Checkpoint = CliFixtures.tinyLlamaBf16();
         f32Checkpoint = CliRun.sampleModel();
     }
 
