@@ -1,12 +1,7 @@
 package io.weightcast.core.codec.scalar;
 
 import static io.weightcast.core.codec.Layouts.BYTE;
-import static io.weightcast.core.codec.Layouts.LE_SHORT;
-import static io.weightcast.core.codec.scalar.KQuantAsymmetric.QK_K;
-import static io.weightcast.core.codec.GgmlRounding.nearestInt;
 
-import io.weightcast.core.codec.BlockCodec;
-import io.weightcast.core.codec.Fp16;
 import io.weightcast.formats.tensor.DType;
 import java.lang.foreign.MemorySegment;
 
@@ -23,125 +18,33 @@ import java.lang.foreign.MemorySegment;
  * {@code qw·√(σ² + x²)}, {@code make_qkx3_quants(32, 31, …, −0.9, 0.05, 36)}, scales and mins by
  * {@code make_qp_quants(8, 63, …, Σw)} (then {@code min(63, ·)}).
  */
-public final class Q5_KScalar extends BlockCodec {
+public final class Q5_KScalar extends KQuantAsymmetricCodec {
 
     public static final int BLOCK_BYTES = 176;
+    private static final Q5_KScalar REFERENCE = new Q5_KScalar();
 
     public Q5_KScalar() {
-        super(DType.Q5_K, "scalar");
-    }
-
-    @Override
-    public boolean usesImportance() {
-        return true;
-    }
-
-    /** Per-call work arrays (C's stack arrays). */
-    static final class Scratch {
-        final int[] L = new int[QK_K];
-        final int[] laux = new int[32];
-        final float[] w = new float[32];
-        final float[] scales = new float[8];
-        final float[] mins = new float[8];
-        final float[] sw = new float[8];
-        final int[] ls = new int[8];
-        final int[] lm = new int[8];
-        final int[] q = new int[12];
+        super(DType.Q5_K, new Shape(31, -0.5f, 0.1f, 15, BLOCK_BYTES, true));
     }
 
     /** {@code quantize_row_q5_K_ref} of one super-block. */
     public static void encodeBlock(float[] x, int o, MemorySegment y, long p) {
-        encodeBlock(x, o, y, p, new Scratch());
-    }
-
-    static void encodeBlock(float[] x, int o, MemorySegment y, long p, Scratch s) {
-        float maxScale = 0;
-        float maxMin = 0;
-        for (int j = 0; j < 8; j++) {
-            float sumX2 = 0;
-            for (int l = 0; l < 32; l++) {
-                sumX2 += x[o + 32 * j + l] * x[o + 32 * j + l];
-            }
-            float avX = (float) Math.sqrt(sumX2 / 32);
-            for (int l = 0; l < 32; l++) {
-                s.w[l] = avX + Math.abs(x[o + 32 * j + l]);
-            }
-            s.scales[j] = KQuantAsymmetric.makeQkx(32, 31, x, o + 32 * j, s.w, 0, s.L, 32 * j, s.laux, -0.5f, 0.1f,
-                    15, false, false, s.mins, j);
-            if (s.scales[j] > maxScale) {
-                maxScale = s.scales[j];
-            }
-            if (s.mins[j] > maxMin) {
-                maxMin = s.mins[j];
-            }
-        }
-        float invScale = maxScale > 0 ? 63.0f / maxScale : 0.0f;
-        float invMin = maxMin > 0 ? 63.0f / maxMin : 0.0f;
-        for (int j = 0; j < 8; j++) {
-            int ls = Math.min(63, nearestInt(invScale * s.scales[j]) & 0xFF);
-            int lm = Math.min(63, nearestInt(invMin * s.mins[j]) & 0xFF);
-            KQuantAsymmetric.packScaleMinK4(s.q, j, ls, lm);
-        }
-        finish(x, o, y, p, s, Fp16.fromFloat(maxScale / 63.0f), Fp16.fromFloat(maxMin / 63.0f));
+        REFERENCE.encodeBlock(x, o, y, p, new Scratch());
     }
 
     /** {@code quantize_row_q5_K_impl} of one super-block with its 256 importance weights {@code qw[qo..]}. */
     public static void encodeBlockWeighted(float[] x, int o, float[] qw, int qo, MemorySegment y, long p) {
-        encodeBlockWeighted(x, o, qw, qo, y, p, new Scratch());
+        REFERENCE.encodeBlockWeighted(x, o, qw, qo, y, p, new Scratch());
     }
 
-    static void encodeBlockWeighted(float[] x, int o, float[] qw, int qo, MemorySegment y, long p, Scratch s) {
-        float sumX2 = 0;
-        for (int l = 0; l < QK_K; l++) {
-            sumX2 += x[o + l] * x[o + l];
-        }
-        float sigma2 = 2 * sumX2 / QK_K;
-        for (int j = 0; j < 8; j++) {
-            for (int l = 0; l < 32; l++) {
-                float v = x[o + 32 * j + l];
-                s.w[l] = qw[qo + 32 * j + l] * (float) Math.sqrt(sigma2 + v * v);
-            }
-            float sumw = 0;
-            for (int l = 0; l < 32; l++) {
-                sumw += s.w[l];
-            }
-            s.sw[j] = sumw;
-            s.scales[j] = KQuantAsymmetric.makeQkx(32, 31, x, o + 32 * j, s.w, 0, s.L, 32 * j, s.laux, -0.9f, 0.05f,
-                    36, false, true, s.mins, j);
-        }
-        float dBlock = KQuantAsymmetric.makeQp(8, 63, s.scales, s.ls, s.sw);
-        float mBlock = KQuantAsymmetric.makeQp(8, 63, s.mins, s.lm, s.sw);
-        for (int j = 0; j < 8; j++) {
-            KQuantAsymmetric.packScaleMinK4(s.q, j, Math.min(63, s.ls[j]), Math.min(63, s.lm[j]));
-        }
-        finish(x, o, y, p, s, Fp16.fromFloat(dBlock), Fp16.fromFloat(mBlock));
-    }
-
-    /** Stores d, dmin and the scales, recomputes the codes with the fp16 scales and packs them. */
-    private static void finish(float[] x, int o, MemorySegment y, long p, Scratch s, short dh, short mh) {
-        y.set(LE_SHORT, p, dh);
-        y.set(LE_SHORT, p + 2, mh);
-        for (int k = 0; k < 12; k++) {
-            y.set(BYTE, p + 4 + k, (byte) s.q[k]);
-        }
-        float dAll = Fp16.toFloat(dh);
-        float mAll = Fp16.toFloat(mh);
-        for (int j = 0; j < 8; j++) {
-            float d = dAll * KQuantAsymmetric.scaleK4(j, s.q);
-            if (d == 0) {
-                continue;
-            }
-            float dm = mAll * KQuantAsymmetric.minK4(j, s.q);
-            for (int ii = 0; ii < 32; ii++) {
-                int l = nearestInt((x[o + 32 * j + ii] + dm) / d);
-                s.L[32 * j + ii] = Math.max(0, Math.min(31, l));
-            }
-        }
+    /** Low nibbles as Q4_K in {@code qs} (after {@code qh}); bit 4 of {@code 64c + l} ({@code 64c + 32 + l}) in bit {@code 2c} ({@code 2c+1}) of {@code qh[l]}. */
+    @Override
+    protected void packCodes(int[] L, MemorySegment y, long p) {
         for (int l = 0; l < 32; l++) {
             int qh = 0;
             for (int c = 0; c < 4; c++) {
-                int l1 = s.L[64 * c + l];
-                int l2 = s.L[64 * c + l + 32];
+                int l1 = L[64 * c + l];
+                int l2 = L[64 * c + l + 32];
                 qh |= (l1 >> 4) << (2 * c) | (l2 >> 4) << (2 * c + 1);
                 y.set(BYTE, p + 48 + 32 * c + l, (byte) ((l1 & 0xF) | ((l2 & 0xF) << 4)));
             }
@@ -149,52 +52,10 @@ public final class Q5_KScalar extends BlockCodec {
         }
     }
 
-    /** {@code dequantize_row_q5_K} of one super-block. */
-    public static void decodeBlock(MemorySegment x, long p, float[] y, int o) {
-        float d = Fp16.toFloat(x.get(LE_SHORT, p));
-        float min = Fp16.toFloat(x.get(LE_SHORT, p + 2));
-        int[] q = new int[12];
-        for (int k = 0; k < 12; k++) {
-            q[k] = x.get(BYTE, p + 4 + k) & 0xFF;
-        }
-        for (int c = 0; c < 4; c++) {
-            float d1 = d * KQuantAsymmetric.scaleK4(2 * c, q);
-            float m1 = min * KQuantAsymmetric.minK4(2 * c, q);
-            float d2 = d * KQuantAsymmetric.scaleK4(2 * c + 1, q);
-            float m2 = min * KQuantAsymmetric.minK4(2 * c + 1, q);
-            for (int l = 0; l < 32; l++) {
-                int b = x.get(BYTE, p + 48 + 32 * c + l) & 0xFF;
-                int h = x.get(BYTE, p + 16 + l) >> (2 * c);
-                y[o + 64 * c + l] = d1 * ((b & 0xF) + ((h & 1) != 0 ? 16 : 0)) - m1;
-                y[o + 64 * c + 32 + l] = d2 * ((b >> 4) + ((h & 2) != 0 ? 16 : 0)) - m2;
-            }
-        }
-    }
-
     @Override
-    protected void encodeBlocks(float[] src, int srcOffset, int blocks, MemorySegment dst, long dstOffset) {
-        Scratch s = new Scratch();
-        for (int i = 0; i < blocks; i++) {
-            encodeBlock(src, srcOffset + i * QK_K, dst, dstOffset + (long) i * BLOCK_BYTES, s);
-        }
-    }
-
-    @Override
-    public void encodeRows(float[] src, int srcOffset, int rows, int rowLength, float[] importance,
-            MemorySegment dst, long dstOffset) {
-        Scratch s = new Scratch();
-        io.weightcast.core.codec.WeightedBlockCodec.encodeRows(this, src, srcOffset, rows, rowLength, importance, dst, dstOffset,
-                (x, xo, blocks, qw, y, p) -> {
-                    for (int b = 0; b < blocks; b++) {
-                        encodeBlockWeighted(x, xo + b * QK_K, qw, b * QK_K, y, p + (long) b * BLOCK_BYTES, s);
-                    }
-                });
-    }
-
-    @Override
-    protected void decodeBlocks(MemorySegment src, long srcOffset, int blocks, float[] dst, int dstOffset) {
-        for (int i = 0; i < blocks; i++) {
-            decodeBlock(src, srcOffset + (long) i * BLOCK_BYTES, dst, dstOffset + i * QK_K);
-        }
+    protected int code(MemorySegment x, long p, int c, int l, boolean high) {
+        int b = x.get(BYTE, p + 48 + 32 * c + l) & 0xFF;
+        int h = x.get(BYTE, p + 16 + l) >> (2 * c);
+        return high ? (b >> 4) + ((h & 2) != 0 ? 16 : 0) : (b & 0xF) + ((h & 1) != 0 ? 16 : 0);
     }
 }
