@@ -7,8 +7,8 @@
 // max(WC_BNB_THREADS, blocksize / 8) threads, so it always holds whole bnb blocks. The absmax is a max-reduction
 // over those threads (warp shuffles, then shared memory across warps for blocks over 256 values): max is
 // order-free, so it equals Bnb.absmax's sequential Math.max exactly; |x| is never -0, and a NaN anywhere makes the
-// absmax NaN (written as the canonical 0x7FC00000; Java keeps the first NaN's payload, so the host re-derives
-// such blocks' absmax on the CPU). 1 / max(absmax, 1e-38) is computed once per thread: the same IEEE division
+// absmax NaN (written as the canonical 0x7FC00000, which Bnb.absmax stores for a NaN maximum too). 1 / max(absmax,
+// 1e-38) is computed once per thread: the same IEEE division
 // Bnb.code4 does for every element. The decision trees become branch-free binary searches over their sorted
 // thresholds (kept in shared memory): same strict > comparisons, so the same codes, NaN included (code 0).
 #include "common.cuh"

@@ -18,9 +18,8 @@ import jcuda.driver.CUstream;
  * bitsandbytes 4-bit (NF4, FP4) on one CUDA device: the kernels of {@code bnb.cu}, bit-exact copies of
  * {@link Bnb#absmax}, {@link Bnb#quantize4} and {@link Bnb#dequantize4} (NF4/FP4 tables). A {@link Bnb4BitKernel},
  * so it can stand in for the CPU twins; {@link #encode} also computes the absmax vector on the GPU (one fused
- * kernel). The GPU writes a NaN absmax as its own NaN (0x7FFFFFFF), where the CPU stores Java's (0x7FC00000); such
- * blocks (whose codes are all 0 either way) get their absmax from {@link Bnb#absmax} on the CPU, so the absmax is
- * identical bit for bit. Inputs go through in sub-chunks of {@link #CHUNK} values on the device's shared bnb lanes
+ * kernel). A NaN absmax is the canonical NaN 0x7FC00000 on both sides, so the absmax is identical bit for bit.
+ * Inputs go through in sub-chunks of {@link #CHUNK} values on the device's shared bnb lanes
  * (pinned buffers, two streams alternating), so host copies overlap transfers and kernels; concurrent callers get
  * lanes of their own. Worth it for large inputs (a layout band of millions of values), not for one block.
  */
@@ -109,13 +108,6 @@ public final class CudaBnb4Bit implements Bnb4BitKernel {
                 MemorySegment.copy(lane.out, 0, dst, dstOffset + done / 2, bytes);
                 if (fused) {
                     MemorySegment.copy(lane.out, ValueLayout.JAVA_FLOAT, CudaBnbLanes.SIDE, absmax, a0, nb);
-                    for (int b = 0; b < nb; b++) {
-                        if (Float.isNaN(absmax[a0 + b])) { // the CPU's NaN bits (the codes are 0 anyway)
-                            int first = off + (int) done + b * blocksize;
-                            Bnb.absmax(src, first, Math.min(blocksize, m - b * blocksize), blocksize, absmax,
-                                    a0 + b);
-                        }
-                    }
                 }
             };
         });
