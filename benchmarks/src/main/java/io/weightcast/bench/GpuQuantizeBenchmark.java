@@ -29,7 +29,7 @@ import java.util.SplittableRandom;
  * llama-quantize end to end on the GPU: the whole {@code quantize} job (GGUF in, llama.cpp's type rules, GGUF out)
  * on a synthetic F16 llama of {@code --layers} layers ({@link FileBenchmark#makeModel}: 44 layers are 4.2 GB) with a
  * synthetic importance matrix for every weight (legacy {@code .dat}), run on every GPU, on GPU 0 alone when there
- * are several, and on all CPU cores. Every GPU output is compared with the CPU's, tensor by tensor and metadata.
+ * are several, and on all CPU cores. Every GPU output is compared with the CPU's ({@link FileBenchmark#compare}: tensors, types, bytes, metadata).
  *
  * <pre>GpuQuantizeBenchmark [--out report.md] [--workdir DIR] [--layers 44] [--threads N] [--ftypes Q4_K_M]</pre>
  */
@@ -106,7 +106,7 @@ public final class GpuQuantizeBenchmark {
                         Path gpuOut = workdir.resolve("gpu-" + f.name() + ".gguf");
                         double s = quantize(model, gpuOut, f, weighted ? imatrix : null, threads,
                                 DeviceChoice.parse(g));
-                        boolean same = sameTensors(gpuOut, cpuOut);
+                        boolean same = FileBenchmark.compare(gpuOut, cpuOut);
                         String label = g.equals("cuda") ? devices.size() + " GPU" + (devices.size() > 1 ? "s" : "")
                                 : "GPU 0 only";
                         row(f, weighted, label, s, gb, cpuS, same ? "yes" : "NO");
@@ -157,22 +157,6 @@ public final class GpuQuantizeBenchmark {
         long t0 = System.nanoTime();
         LlamaQuantizeService.quantize(r, (t, d, n) -> { });
         return (System.nanoTime() - t0) / 1e9;
-    }
-
-    private static boolean sameTensors(Path a, Path b) throws IOException {
-        try (GgufModel x = GgufReader.open(a); GgufModel y = GgufReader.open(b)) {
-            if (x.tensors().size() != y.tensors().size() || !x.ggufMetadata().equals(y.ggufMetadata())) {
-                return false;
-            }
-            for (int i = 0; i < x.tensors().size(); i++) {
-                TensorView p = x.tensors().get(i);
-                TensorView q = y.tensors().get(i);
-                if (!p.name().equals(q.name()) || p.dtype() != q.dtype() || p.data().mismatch(q.data()) != -1) {
-                    return false;
-                }
-            }
-            return true;
-        }
     }
 
     /**
