@@ -29,7 +29,8 @@ import java.util.SplittableRandom;
  * llama-quantize end to end on the GPU: the whole {@code quantize} job (GGUF in, llama.cpp's type rules, GGUF out)
  * on a synthetic F16 llama of {@code --layers} layers ({@link FileBenchmark#makeModel}: 44 layers are 4.2 GB) with a
  * synthetic importance matrix for every weight (legacy {@code .dat}), run on every GPU, on GPU 0 alone when there
- * are several, and on all CPU cores. Every GPU output is compared with the CPU's ({@link FileBenchmark#compare}: tensors, types, bytes, metadata).
+ * are several, and on all CPU cores. Every GPU output is compared with the CPU's ({@link FileBenchmark#compare}:
+ * tensors, types, bytes, metadata).
  *
  * <pre>GpuQuantizeBenchmark [--out report.md] [--workdir DIR] [--layers 44] [--threads N] [--ftypes Q4_K_M]</pre>
  */
